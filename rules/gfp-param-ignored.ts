@@ -1,0 +1,153 @@
+import { bitOf } from '../src/engine/rule-helpers.js';
+import { defineRule } from '../src/engine/rule.js';
+import type { AllocatorSpec } from '../src/model/allocators.js';
+import { evalGfp, type GfpValue } from '../src/model/gfp.js';
+import { applyScopes, type ScopeKind } from '../src/model/memalloc-scopes.js';
+import type { Expr } from '../src/syntax/expr.js';
+import type { FunctionFacts, Rng } from '../src/syntax/facts.js';
+import type { Model } from '../src/model/context.js';
+
+/**
+ * Allocators whose implied mask is not a choice the function made: user copies allocate with
+ * GFP_KERNEL/GFP_USER on purpose because copy_from_user() can fault anyway (mm/util.c
+ * strndup_user()), and page-cache helpers take the mapping's mask.
+ */
+const IMPLIED_BY_DESIGN = new Set(['memdup_user', 'memdup_user_nul', 'strndup_user', 'vmemdup_user']);
+
+interface Site {
+  callee: string;
+  spec?: AllocatorSpec;
+  gfpText: string;
+  implied: boolean;
+  gfp: GfpValue;
+  scopes: ScopeKind[];
+  at: Rng;
+}
+
+/**
+ * What a caller may have asked for that the constant mask ignores (Documentation/core-api/
+ * gfp_mask-from-fs-io.rst, memory-allocation.rst): GFP_NOFS, GFP_NOIO, or a non-blocking mask.
+ */
+function ignoredCallerMasks(model: Model, effective: number, alwaysSleeps: boolean): string[] {
+  const out: string[] = [];
+  if (effective & bitOf(model, '__GFP_FS')) out.push('GFP_NOFS');
+  if (effective & (bitOf(model, '__GFP_FS') | bitOf(model, '__GFP_IO'))) out.push('GFP_NOIO');
+  // An allocator that always sleeps (vmalloc) cannot serve a non-blocking caller whatever mask it
+  // gets: only the reclaim constraints matter there, and a scope can supply them.
+  if (!alwaysSleeps && effective & bitOf(model, '__GFP_DIRECT_RECLAIM')) out.push('GFP_ATOMIC');
+  return out;
+}
+
+function orList(xs: string[]): string {
+  return xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
+}
+
+export default defineRule({
+  id: 'gfp-param-ignored',
+  summary: 'Reports functions that take a gfp_t parameter but allocate with a constant mask that allows more than the caller may have asked for',
+  severity: 'warning',
+  confidence: 'medium',
+  recommended: true,
+  scope: 'function',
+  messages: {
+    constant:
+      "'{{callee}}()' uses '{{gfp}}' although '{{fn}}()' takes the caller's mask in '{{param}}': a caller passing {{callers}} is ignored here",
+    implied:
+      "'{{callee}}()' always allocates with '{{gfp}}' although '{{fn}}()' takes the caller's mask in '{{param}}': a caller passing {{callers}} is ignored here",
+  },
+  docs: {
+    rationale:
+      'A `gfp_t` parameter says the caller knows the context: it passes `GFP_NOFS` under a filesystem lock or transaction, `GFP_NOIO` on the block I/O path, ' +
+      '`GFP_ATOMIC` under a spinlock. An allocation in the same function with a hard-coded `GFP_KERNEL` throws that away: reclaim may recurse into the ' +
+      'filesystem or start I/O (deadlock), or the call sleeps in atomic context (spec §6(d): `kstrdup_quotable_cmdline()`, `ttm_pool_alloc_page()`, ' +
+      '`__iommu_dma_alloc_pages()`, …). Allocators without a mask argument count with their implied mask (`vmalloc()` is `GFP_KERNEL`). A constant at least ' +
+      'as strict as any caller (`GFP_NOWAIT`, `GFP_ATOMIC`) is fine, and so is a mask computed from the parameter.',
+    fix:
+      'Pass the parameter (or a mask derived from it: `gfp | __GFP_ZERO`, `gfp & ~__GFP_HIGHMEM`). For allocators without a mask argument, use the variant ' +
+      'that takes one (`__vmalloc(size, gfp)`) or enter `memalloc_nofs_save()`/`memalloc_noio_save()` around the call.',
+    limitations:
+      'Functions that inspect the parameter in a condition (`if (gfpflags_allow_blocking(gfp))`) are skipped whole: the constant may sit on the branch that ' +
+      'already knows the caller\'s context. Whether any caller really passes a restricted mask is not checked; a caller\'s memalloc scope is not seen here. ' +
+      'Allocation wrappers count only when the interprocedural summaries know them.',
+    references: ['Documentation/core-api/gfp_mask-from-fs-io.rst', 'Documentation/core-api/memory-allocation.rst', 'include/linux/gfp_types.h'],
+  },
+  *check(fn, { model, program }) {
+    if (!fn.gfpParams.length || model.allocator(fn.name)) return;
+    if (inspectsParams(fn.facts.ops, new Set(fn.gfpParams.map((p) => p.name)))) return;
+    const param = fn.gfpParams.map((p) => p.name).join("' or '");
+    const sites: Site[] = fn.allocations.map((a) => ({
+      callee: a.callee,
+      spec: a.spec,
+      gfpText: a.gfpText,
+      implied: a.gfpImplied,
+      gfp: a.gfp,
+      scopes: a.ctx.precise ? a.ctx.scopes.map((s) => s.kind) : [],
+      at: a.gfpRng,
+    }));
+    // Calls to known wrappers that pass a constant where they take their caller's mask.
+    for (const c of fn.calls) {
+      if (model.allocator(c.call.callee)) continue;
+      const wraps = program.summaryOf(c.call.callee, fn.file)?.wrapsGfpParam;
+      const arg = wraps === undefined ? undefined : c.call.args[wraps];
+      if (wraps === undefined || !arg) continue;
+      const gfp = evalGfp(arg, { table: model.table });
+      sites.push({
+        callee: c.call.callee,
+        gfpText: c.call.argText[wraps],
+        implied: false,
+        gfp,
+        scopes: c.ctx.precise ? c.ctx.scopes.map((s) => s.kind) : [],
+        at: c.call.argRng[wraps],
+      });
+    }
+    for (const s of sites) {
+      if (s.gfp.kind !== 'known' || !s.gfp.masks.length) continue;
+      if (s.implied && (IMPLIED_BY_DESIGN.has(s.spec?.name ?? '') || /mapping_gfp_mask/.test(s.gfpText))) continue;
+      const alwaysSleeps = s.spec?.sleeps === 'always';
+      // Every possible mask must ignore something: `blocking ? GFP_KERNEL : GFP_ATOMIC` is a choice.
+      const ignored = s.gfp.masks.map((m) => ignoredCallerMasks(model, applyScopes(m, s.scopes, model.table), alwaysSleeps));
+      if (ignored.some((x) => !x.length)) continue;
+      const callers = orList([...new Set(ignored.flat())]);
+      yield {
+        message: s.implied ? 'implied' : 'constant',
+        at: s.at,
+        data: { callee: s.callee, gfp: s.gfpText, fn: fn.name, param, callers },
+      };
+    }
+  },
+});
+
+/**
+ * True when `e` looks at the value of one of `names`: directly, in operators, or through gfp
+ * predicates (`gfpflags_allow_blocking(gfp)`). Passing the mask on to another call
+ * (`if (foo_init(x, gfp))`) is not looking at it.
+ */
+function reads(e: Expr, names: Set<string>): boolean {
+  switch (e.k) {
+    case 'id': return names.has(e.name);
+    case 'bin': case 'assign': return reads(e.l, names) || reads(e.r, names);
+    case 'un': case 'cast': return reads(e.e, names);
+    case 'cond': return reads(e.c, names) || reads(e.t, names) || reads(e.f, names);
+    case 'field': return reads(e.base, names);
+    case 'index': return reads(e.base, names) || reads(e.index, names);
+    case 'call': return /gfp/i.test(e.fn) && e.args.some((a) => reads(a, names));
+    default: return false;
+  }
+}
+
+/**
+ * True when a branch condition reads a gfp parameter, directly or through a local computed from
+ * it (`bool can_block = gfpflags_allow_blocking(gfp); if (can_block)`).
+ */
+function inspectsParams(ops: FunctionFacts['ops'], params: Set<string>): boolean {
+  const derived = new Set(params);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const op of ops) {
+      if (op.op !== 'assign' || op.l.k !== 'id' || derived.has(op.l.name) || !reads(op.r, derived)) continue;
+      derived.add(op.l.name);
+      changed = true;
+    }
+  }
+  return ops.some((op) => op.op === 'br' && reads(op.cond, derived));
+}

@@ -1,0 +1,79 @@
+import { constInt } from '../src/engine/rule-helpers.js';
+import { defineRule } from '../src/engine/rule.js';
+import { kvmallocBehaviour } from '../src/model/allocators.js';
+import { isNonBlocking, type GfpValue } from '../src/model/gfp.js';
+import { atLeast } from '../src/model/version.js';
+
+type Verdict = 'kmallocOnly' | 'nonBlocking' | 'vmallocBug' | 'warns';
+
+export default defineRule({
+  id: 'kvmalloc-no-fallback',
+  summary: 'Reports kvmalloc-family calls whose gfp mask means the vmalloc fallback never happens (or misbehaves) on the target kernel',
+  severity: 'warning',
+  confidence: 'high',
+  recommended: true,
+  scope: 'function',
+  messages: {
+    kmallocOnly:
+      "on {{version}} '{{callee}}()' with '{{gfp}}' never falls back to vmalloc: a mask that is not GFP_KERNEL-compatible gets kmalloc only on 4.18–5.16, so large requests fail",
+    nonBlocking:
+      "on {{version}} '{{callee}}()' with '{{gfp}}' never falls back to vmalloc: with a non-blocking mask it returns NULL when kmalloc fails",
+    vmallocBug:
+      "on {{version}} '{{callee}}()' with non-blocking '{{gfp}}' falls back to vmalloc, which may sleep and hits a BUG splat (fixed in 6.0 by 30c19366636f)",
+    warns:
+      "on {{version}} '{{callee}}()' warns (WARN_ON_ONCE) about '{{gfp}}', which is not GFP_KERNEL-compatible, and its vmalloc fallback still allocates page tables with GFP_KERNEL",
+  },
+  docs: {
+    rationale:
+      'kvmalloc() tries kmalloc and falls back to vmalloc for large requests, but what the fallback does with a mask changed over time (spec §3.2). ' +
+      'On 4.12–4.17 a mask that is not a superset of `GFP_KERNEL` triggers a `WARN_ON_ONCE` and vmalloc still maps with `GFP_KERNEL` page tables; ' +
+      'on 4.18–5.16 (ce91f6ee5b3b) such masks (`GFP_NOFS`, `GFP_NOIO`, `GFP_ATOMIC`, `GFP_NOWAIT`) silently get kmalloc only, so requests of more than a few ' +
+      'pages fail under fragmentation exactly where the author relied on the fallback. 5.17 (a421ef303008) lets NOFS/NOIO/NOFAIL fall back; non-blocking masks ' +
+      'then reached vmalloc and hit a BUG splat until 6.0 (30c19366636f), after which they return NULL once kmalloc fails. The kvmalloc kernel-doc still says ' +
+      'the mask must be GFP_KERNEL-compatible: stale since 5.17 for NOFS/NOIO, accurate for non-blocking masks.',
+    fix:
+      'Before 5.17, pass `GFP_KERNEL` and put the call inside `memalloc_nofs_save()`/`memalloc_noio_save()` (with a comment saying why). ' +
+      'For a non-blocking context, use `kmalloc()` and handle failure, or allocate beforehand in a sleepable context; "kv" suggests a fallback that never happens.',
+    limitations:
+      'Only masks whose bits are known are judged; a `gfp_t` parameter counts only for the bits the function certainly clears. ' +
+      'Calls with a constant size of at most PAGE_SIZE never fall back and are not reported; other sizes are assumed to be large.',
+    references: ['mm/util.c', 'include/linux/slab.h', 'Documentation/core-api/memory-allocation.rst'],
+  },
+  *check(fn, { model }) {
+    // The allocator's own implementation passes its caller's mask through.
+    if (model.allocator(fn.name)) return;
+    const t = model.table;
+    const kernel = t.masks.get('GFP_KERNEL');
+    if (kernel === undefined) return;
+    for (const a of fn.allocations) {
+      if (a.spec.family !== 'kvmalloc') continue;
+      const call = fn.facts.calls[a.index];
+      const sizeExpr = a.spec.sizeArg === undefined ? undefined : call.args[a.spec.sizeArg];
+      const size = sizeExpr ? constInt(sizeExpr) : undefined;
+      if (size !== undefined && size <= 4096) continue;
+      const masks = candidates(a.gfp, kernel);
+      if (!masks) continue;
+      const verdicts = masks.map((m): Verdict | undefined => {
+        const b = kvmallocBehaviour(model.version, m, t);
+        if (b.warns) return atLeast(model.version, 4, 18) ? 'vmallocBug' : 'warns';
+        if (b.fallback) return undefined;
+        return atLeast(model.version, 5, 17) && isNonBlocking(m, t) ? 'nonBlocking' : 'kmallocOnly';
+      });
+      const first = verdicts[0];
+      // Every possible mask must miss the fallback: one good possibility keeps the rule quiet.
+      if (!first || verdicts.some((v) => v === undefined)) continue;
+      yield { message: first, at: a.gfpRng, data: { version: model.versionText, callee: a.callee, gfp: a.gfpText } };
+    }
+  },
+});
+
+/**
+ * The masks to judge: every possibility of a known value; for the caller's mask, GFP_KERNEL with
+ * the bits the function certainly clears or adds, which fails the checks only when every caller's
+ * mask would (the checks test bits of GFP_KERNEL only).
+ */
+function candidates(v: GfpValue, kernel: number): number[] | undefined {
+  if (v.kind === 'known') return v.masks.length ? v.masks : undefined;
+  if (v.kind === 'param') return [((kernel & ~v.remove) | v.add) >>> 0];
+  return undefined;
+}

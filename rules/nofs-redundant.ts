@@ -1,0 +1,41 @@
+import { describeGfp, isNofsLike, isNoioLike, lineOf, mustAll } from '../src/engine/rule-helpers.js';
+import { defineRule } from '../src/engine/rule.js';
+
+export default defineRule({
+  id: 'nofs-redundant',
+  summary: 'Reports per-call GFP_NOFS or GFP_NOIO masks where an equally strict memalloc scope is already active',
+  severity: 'warning',
+  confidence: 'high',
+  recommended: true,
+  scope: 'function',
+  messages: {
+    redundant: "'{{gfp}}' is redundant: '{{callee}}()' already runs inside the {{scope}} scope opened by '{{opener}}()' on line {{line}}",
+  },
+  docs: {
+    rationale:
+      'Inside a NOFS scope `current_gfp_context()` clears `__GFP_FS` from every allocation of the task, so `GFP_KERNEL` and `GFP_NOFS` are the same there; ' +
+      'inside a NOIO scope `GFP_KERNEL`, `GFP_NOFS` and `GFP_NOIO` are all `GFP_NOIO` (spec §2.4). The per-call flag only repeats the scope, and it stays behind ' +
+      'as a "just in case" NOFS when the code moves out of the scope (Documentation/core-api/gfp_mask-from-fs-io.rst). A NOFS mask inside a NOIO scope is redundant; ' +
+      'a NOIO mask inside a NOFS scope is not.',
+    fix: 'Use `GFP_KERNEL` (or the caller\'s mask) and let the scope constrain it; keep the comment at the scope that says why reclaim must not recurse.',
+    limitations: 'A journal handle (ext4, ocfs2) is a scope only when the journal is enabled: in ext4 no-journal mode the handle opens no scope (spec §5).',
+    references: ['Documentation/core-api/gfp_mask-from-fs-io.rst', 'include/linux/sched/mm.h'],
+  },
+  *check(fn, { model }) {
+    for (const a of fn.allocations) {
+      if (a.gfpImplied || !a.ctx.precise || !a.ctx.scopes.length) continue;
+      const noio = mustAll(a.gfp, (m) => isNoioLike(model, m));
+      const nofs = noio || mustAll(a.gfp, (m) => isNofsLike(model, m));
+      if (!nofs) continue;
+      // Innermost scope strict enough: NOIO covers NOFS; NOFS does not cover NOIO.
+      const scope = [...a.ctx.scopes].reverse().find((s) => s.kind === 'noio' || (!noio && s.kind === 'nofs'));
+      if (!scope) continue;
+      yield {
+        message: 'redundant',
+        at: a.gfpRng,
+        data: { gfp: a.gfpText, callee: a.callee, scope: scope.kind.toUpperCase(), opener: scope.opener, line: lineOf(scope.rng) },
+        related: [{ at: scope.rng, note: `'${scope.opener}()' opens the ${scope.kind} scope here; effective mask at the call: ${describeGfp(model, a.effective)}` }],
+      };
+    }
+  },
+});

@@ -1,0 +1,40 @@
+import { allowsDirectReclaim, describeGfp, lineOf, mustAll } from '../src/engine/rule-helpers.js';
+import { defineRule } from '../src/engine/rule.js';
+
+export default defineRule({
+  id: 'sleep-in-atomic',
+  summary: 'Reports allocations that may sleep while a spinlock, RCU or disabled preemption or interrupts make the context atomic',
+  severity: 'error',
+  confidence: 'high',
+  recommended: true,
+  scope: 'function',
+  messages: {
+    maySleep: "'{{callee}}()' with '{{gfp}}' may sleep in direct reclaim inside an atomic section ({{reason}}: '{{what}}' on line {{line}})",
+    alwaysSleeps: "'{{callee}}()' may sleep whatever its mask, inside an atomic section ({{reason}}: '{{what}}' on line {{line}})",
+  },
+  docs: {
+    rationale:
+      'A mask with `__GFP_DIRECT_RECLAIM` (GFP_KERNEL, GFP_NOFS, GFP_NOIO …) lets the allocator enter direct reclaim and schedule (`gfpflags_allow_blocking()`, include/linux/gfp.h). ' +
+      'Scheduling with a spinlock held, inside an RCU read-side section, or with preemption, softirqs or interrupts disabled is a bug that `might_sleep()` reports only when the ' +
+      'slow path runs (spec §1.3, §3.4). vmalloc-family calls may sleep whatever their mask (`might_sleep()` in `alloc_vmap_area()`, mm/vmalloc.c). ' +
+      'A mutex or rwsem is not atomic. Memalloc scopes never add bits: a scope cannot make a GFP_KERNEL call non-blocking (spec §2.4).',
+    fix: 'Allocate before taking the lock (and free on the unused path), or use `GFP_NOWAIT`/`GFP_ATOMIC` and handle failure (Documentation/core-api/memory-allocation.rst).',
+    limitations: 'Only sections opened in the same function are seen here: a function called with a spinlock held by its caller is the interprocedural analysis\'s part.',
+    references: ['Documentation/core-api/memory-allocation.rst', 'include/linux/gfp.h', 'mm/vmalloc.c'],
+  },
+  *check(fn, { model }) {
+    for (const a of fn.allocations) {
+      if (!a.ctx.precise) continue;
+      const atomic = a.ctx.held.find((h) => h.atomic);
+      if (!atomic) continue;
+      const always = a.spec.sleeps === 'always';
+      if (!always && (a.spec.sleeps === 'never' || !mustAll(a.effective, (m) => allowsDirectReclaim(model, m)))) continue;
+      yield {
+        message: always ? 'alwaysSleeps' : 'maySleep',
+        at: a.rng,
+        data: { callee: a.callee, gfp: a.gfpImplied ? describeGfp(model, a.gfp) : a.gfpText, reason: atomic.reason, what: atomic.what, line: lineOf(atomic.rng) },
+        related: [{ at: atomic.rng, note: `'${atomic.what}' makes the context atomic here (${atomic.reason})` }],
+      };
+    }
+  },
+});

@@ -1,0 +1,84 @@
+import { vmallocHonoursNofail, vmallocHonoursNofsNoio } from '../src/model/allocators.js';
+import { mustHaveBit, mustLackBit, type GfpValue } from '../src/model/gfp.js';
+import { defineRule } from '../src/engine/rule.js';
+
+/**
+ * Zone modifiers vmalloc does not support ("Zone modifiers are not supported",
+ * __vmalloc_node_range() kernel-doc, mm/vmalloc.c). __GFP_HIGHMEM is left out: vmalloc adds it
+ * to its own pages unless GFP_DMA/GFP_DMA32 is given (__vmalloc_area_node()), so passing it
+ * changes nothing (spec §3.3 lists it as supported).
+ */
+const ZONE_MODIFIERS = ['__GFP_DMA', '__GFP_DMA32', '__GFP_MOVABLE'];
+
+export default defineRule({
+  id: 'vmalloc-unsupported-gfp',
+  summary: 'Reports vmalloc-family calls whose gfp mask the target kernel does not honour: NOFS/NOIO or __GFP_NOFAIL before 5.17, non-blocking masks, zone modifiers',
+  severity: 'warning',
+  confidence: 'high',
+  recommended: true,
+  scope: 'function',
+  messages: {
+    nofsNoio:
+      "on {{version}} '{{callee}}()' ignores the {{kind}} part of '{{gfp}}': vmalloc allocates its page tables with GFP_KERNEL before 5.17, so reclaim may still recurse into {{into}}",
+    nofail: "on {{version}} '{{callee}}()' does not support __GFP_NOFAIL in '{{gfp}}': vmalloc can still fail before 5.17",
+    nonBlocking:
+      "'{{callee}}()' does not support non-blocking '{{gfp}}': vmalloc may sleep in alloc_vmap_area() and allocates its page tables with a blocking mask",
+    zone: "'{{callee}}()' does not support the zone modifier {{zone}} in '{{gfp}}'{{hint}}",
+  },
+  docs: {
+    rationale:
+      'vmalloc maps its pages through page tables that are allocated with `GFP_PGTABLE_KERNEL`, whatever the caller asked for. Since 5.17 ' +
+      '(451769ebb7e7 "mm/vmalloc: alloc GFP_NO{FS,IO} for vmalloc") `__vmalloc_area_node()` enters a NOFS or NOIO scope around the mapping, so `GFP_NOFS` and ' +
+      '`GFP_NOIO` work; before that, reclaim from those page-table allocations could recurse into the filesystem or start I/O, and `__GFP_NOFAIL` was not ' +
+      'supported either (9376130c390a). Non-blocking masks (`GFP_ATOMIC`, `GFP_NOWAIT`, anything without `__GFP_DIRECT_RECLAIM`) are unsupported on every ' +
+      'modelled kernel: `alloc_vmap_area()` calls `might_sleep()` and the page tables are allocated with a blocking mask. Zone modifiers are not supported ' +
+      '(`__vmalloc_node_range()` kernel-doc); `vmalloc_32()` is the interface for 32-bit addressable memory (spec §3.3, P19). ' +
+      '`Documentation/core-api/gfp_mask-from-fs-io.rst` still calls NOFS vmalloc a bug in 6.1 and 6.12: that text is stale since 5.17, and this rule follows the code.',
+    fix:
+      'Before 5.17, pass `GFP_KERNEL` and wrap the call in `memalloc_nofs_save()`/`memalloc_nofs_restore()` (or the noio pair), with a comment saying which ' +
+      'lock or transaction reclaim must not re-enter. For a non-blocking context, allocate beforehand or defer to a worker; for 32-bit addressable memory, use `vmalloc_32()`.',
+    limitations:
+      'Only masks whose bits are known are judged: a mask from the caller (`gfp_t` parameter) counts only for the bits the function certainly adds or clears. ' +
+      'A scope entered by a caller is not seen here, so a pre-5.17 NOFS call already inside the caller\'s scope is reported.',
+    references: ['mm/vmalloc.c', 'Documentation/core-api/gfp_mask-from-fs-io.rst', 'include/linux/vmalloc.h'],
+  },
+  *check(fn, { model }) {
+    // The allocator's own implementation (vmalloc_32_user() passing GFP_VMALLOC32, …) is not a caller.
+    if (model.allocator(fn.name)) return;
+    const t = model.table;
+    const must = (v: GfpValue, pred: (v: GfpValue) => boolean) => v.kind !== 'unknown' && pred(v);
+    for (const a of fn.allocations) {
+      if (a.spec.family !== 'vmalloc') continue;
+      const gfp = a.gfpText;
+      const base = { callee: a.callee, gfp, version: model.versionText };
+      // Scopes never add bits (spec §2.4): the written mask decides whether the call can block.
+      const nonBlocking = must(a.gfp, (v) => mustLackBit(v, '__GFP_DIRECT_RECLAIM', t));
+      if (nonBlocking) yield { message: 'nonBlocking', at: a.gfpRng, data: base };
+      if (!vmallocHonoursNofsNoio(model.version) && !nonBlocking && a.ctx.precise) {
+        const noFs = must(a.gfp, (v) => mustLackBit(v, '__GFP_FS', t));
+        const noIo = must(a.gfp, (v) => mustLackBit(v, '__GFP_IO', t));
+        // A scope the function itself holds already does what the mask cannot: the documented fix.
+        const kinds = new Set(a.ctx.scopes.map((s) => s.kind));
+        const covered = kinds.has('noio') || (!noIo && kinds.has('nofs'));
+        if ((noFs || noIo) && !covered) {
+          yield {
+            message: 'nofsNoio',
+            at: a.gfpRng,
+            data: { ...base, kind: noIo ? 'NOIO' : 'NOFS', into: noIo ? 'the filesystem or start I/O' : 'the filesystem' },
+          };
+        }
+      }
+      if (!vmallocHonoursNofail(model.version) && must(a.gfp, (v) => mustHaveBit(v, '__GFP_NOFAIL', t))) {
+        yield { message: 'nofail', at: a.gfpRng, data: base };
+      }
+      // vmalloc_32*() is the one interface that may ask for DMA/DMA32 pages (GFP_VMALLOC32).
+      if (!/^vmalloc_32/.test(a.spec.name)) {
+        for (const zone of ZONE_MODIFIERS) {
+          if (!must(a.gfp, (v) => mustHaveBit(v, zone, t))) continue;
+          const hint = zone === '__GFP_MOVABLE' ? ': vmalloc pages cannot be migrated' : ': use vmalloc_32() for 32-bit addressable memory';
+          yield { message: 'zone', at: a.gfpRng, data: { ...base, zone, hint } };
+        }
+      }
+    }
+  },
+});

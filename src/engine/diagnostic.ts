@@ -1,0 +1,28 @@
+/**
+ * The one finding type every output format reads: rule id, severity, message, a 1-based range in
+ * a file, the function it is in, and related locations (where the lock or scope began).
+ */
+import type { Severity } from './rule.js';
+
+export interface Location { file: string; line: number; column: number; endLine: number; endColumn: number }
+
+export interface RelatedLocation { file: string; line: number; column: number; message: string }
+
+export interface Diagnostic extends Location {
+  rule: string;
+  severity: Severity;
+  message: string;
+  function: string;
+  related: RelatedLocation[];
+  /** Set when a suppression comment silenced it (kept for --report-unused-disable accounting). */
+  suppressed?: { reason?: string };
+}
+
+/** Stable order: file, line, column, rule, message. */
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  return cmp(a.file, b.file) || a.line - b.line || a.column - b.column || cmp(a.rule, b.rule) || cmp(a.message, b.message);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

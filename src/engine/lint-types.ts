@@ -1,0 +1,57 @@
+/**
+ * The contract between the pipeline and its front ends (CLI, tests, editor): what a run is asked
+ * to do and what it answers.
+ */
+import type { Diagnostic } from './diagnostic.js';
+
+export interface SourceInput {
+  /** Path as it will be printed (relative to cwd, forward slashes). */
+  path: string;
+  text: string;
+}
+
+export interface LintOptions {
+  /** Files or directories to scan (CLI); ignored when `sources` is given. */
+  paths?: string[];
+  /** In-memory sources (fixtures, editor buffers). */
+  sources?: SourceInput[];
+  cwd: string;
+  /** `X.Y` or `X.Y.Z`; otherwise read from the scanned tree's Makefile, otherwise the newest modelled. */
+  kernelVersion?: string;
+  /** Rule ids to run; default: every recommended rule. */
+  rules?: string[];
+  /** Rule ids to switch off. */
+  disable?: string[];
+  jobs?: number;
+  cacheDir?: string;
+  noCache?: boolean;
+  /** Per-file budget for parsing and analysis, in milliseconds. */
+  fileTimeoutMs?: number;
+  /** Called once per file that is skipped, with a one-line reason. */
+  onSkip?: (file: string, reason: string) => void;
+  onProgress?: (done: number, total: number) => void;
+  /** Abort promptly (SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+}
+
+export interface LintStats {
+  files: number;
+  functions: number;
+  allocationSites: number;
+  seconds: number;
+  /** Flag names that could not be resolved, with how many sites used them. */
+  unresolved: Record<string, number>;
+  cacheHits: number;
+}
+
+export interface LintResult {
+  kernelVersion: string;
+  /** Where the GFP values came from: 'built-in' or the header path. */
+  gfpSource: string;
+  filesScanned: number;
+  findings: Diagnostic[];
+  /** Suppression comments that silenced nothing, as diagnostics of the pseudo-rule `unused-disable`. */
+  unusedSuppressions: Diagnostic[];
+  skipped: { file: string; reason: string }[];
+  stats: LintStats;
+}

@@ -1,0 +1,195 @@
+/**
+ * The pipeline every front end calls: discover files → read → parse and extract facts → build
+ * the model for the kernel version → analyse each function → interprocedural view → rules →
+ * suppressions → sorted diagnostics.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { analyzeFunction } from '../function/analyze.js';
+import type { FunctionView } from '../function/view.js';
+import { createModel, type Model } from '../model/context.js';
+import { builtinGfpTable, loadTreeGfpTable, withAliases } from '../model/gfp-tables.js';
+import { NEWEST_MODELLED, parseKernelVersion, versionFromMakefile, type KernelVersion } from '../model/version.js';
+import type { Expr } from '../syntax/expr.js';
+import type { CommentFact, FileFacts, Rng } from '../syntax/facts.js';
+import { discoverFiles } from '../program/discover.js';
+import { buildProgram } from '../program/program.js';
+import { extractSource, readSource, decodeSource } from '../program/source.js';
+import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
+import type { LintOptions, LintResult } from './lint-types.js';
+import { resolveRuleSelection } from './registry.js';
+import { renderMessage, type Rule } from './rule.js';
+import { applySuppressions } from './suppressions.js';
+
+export const DEFAULT_FILE_TIMEOUT_MS = 5000;
+
+export class LintError extends Error {}
+
+export interface AnalysedFile {
+  path: string;
+  facts: FileFacts;
+}
+
+/** Find the kernel tree a path lives in: the nearest ancestor whose Makefile names VERSION/PATCHLEVEL. */
+export function findKernelRoot(start: string): { root: string; version?: KernelVersion } | undefined {
+  let dir = path.resolve(start);
+  try {
+    if (!statSync(dir).isDirectory()) dir = path.dirname(dir);
+  } catch {
+    return undefined;
+  }
+  for (let i = 0; i < 64; i++) {
+    const mk = path.join(dir, 'Makefile');
+    if (existsSync(mk) && existsSync(path.join(dir, 'include', 'linux'))) {
+      try {
+        const v = versionFromMakefile(readFileSync(mk, 'utf8').slice(0, 4096));
+        if (v) return { root: dir, version: v };
+      } catch {
+        // unreadable Makefile: keep looking upwards
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+export function buildModel(opts: { kernelVersion?: string; treeRoot?: string; treeVersion?: KernelVersion; aliases?: Map<string, Expr> }): { model: Model; unresolvedAliases: string[] } {
+  let version: KernelVersion = opts.treeVersion ?? NEWEST_MODELLED;
+  if (opts.kernelVersion) {
+    const v = parseKernelVersion(opts.kernelVersion);
+    if ('error' in v) throw new LintError(v.error);
+    version = v;
+  }
+  const base = (opts.treeRoot && loadTreeGfpTable(opts.treeRoot, version)) || builtinGfpTable(version);
+  const { table, unresolved } = withAliases(base, opts.aliases ?? new Map());
+  return { model: createModel(version, table), unresolvedAliases: unresolved };
+}
+
+function toLoc(r: Rng) {
+  return { line: r[0] + 1, column: r[1] + 1, endLine: r[2] + 1, endColumn: r[3] + 1 };
+}
+
+export async function lint(opts: LintOptions): Promise<LintResult> {
+  const t0 = performance.now();
+  const skipped: { file: string; reason: string }[] = [];
+  const skip = (file: string, reason: string) => {
+    skipped.push({ file, reason });
+    opts.onSkip?.(file, reason);
+  };
+  const selection = resolveRuleSelection(opts.rules, opts.disable);
+  if ('error' in selection) throw new LintError(selection.error);
+  const rules: Rule[] = selection;
+
+  // 1. Inputs.
+  const inputs: { path: string; abs?: string; text?: string }[] = [];
+  let treeRoot: string | undefined;
+  let treeVersion: KernelVersion | undefined;
+  if (opts.sources) {
+    for (const s of opts.sources) inputs.push({ path: s.path, text: s.text });
+  } else {
+    const found = await discoverFiles(opts.paths?.length ? opts.paths : ['.'], opts.cwd, skip);
+    for (const f of found) inputs.push({ path: f.display, abs: f.abs });
+    const first = (opts.paths?.length ? opts.paths : ['.'])[0];
+    const kr = findKernelRoot(path.resolve(opts.cwd, first));
+    if (kr) {
+      treeRoot = kr.root;
+      treeVersion = kr.version;
+    }
+  }
+
+  // 2. Per-file facts.
+  const budget = opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
+  const files: AnalysedFile[] = [];
+  let done = 0;
+  for (const inp of inputs) {
+    if (opts.signal?.aborted) break;
+    const read = inp.text !== undefined ? decodeSource(Buffer.from(inp.text, 'utf8')) : readSource(inp.abs!);
+    if ('skip' in read) skip(inp.path, read.skip);
+    else {
+      const ex = extractSource(read.text, budget);
+      if ('skip' in ex) skip(inp.path, ex.skip);
+      else files.push({ path: inp.path, facts: ex.facts });
+    }
+    opts.onProgress?.(++done, inputs.length);
+  }
+
+  // 3. Model: version, GFP table from the tree, aliases defined by macro in scanned files.
+  const aliases = new Map<string, Expr>();
+  for (const f of files) for (const m of f.facts.macros) if (!aliases.has(m.name)) aliases.set(m.name, m.expr);
+  const { model } = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases });
+
+  // 4. Functions, program view, rules.
+  const views: FunctionView[] = [];
+  for (const f of files) for (const fn of f.facts.functions) views.push(analyzeFunction(fn, f.path, model));
+  const program = buildProgram(files, views, model);
+  const raw: Diagnostic[] = [];
+  const unresolved: Record<string, number> = {};
+  let allocationSites = 0;
+  for (const fv of program.views) {
+    allocationSites += fv.allocations.length;
+    for (const a of fv.allocations) if (a.gfp.kind === 'unknown') for (const u of a.gfp.unresolved) unresolved[u] = (unresolved[u] ?? 0) + 1;
+    for (const rule of rules) {
+      for (const f of rule.check(fv, { model, program: program.view })) {
+        raw.push({
+          rule: rule.id,
+          severity: rule.severity,
+          file: fv.file,
+          ...toLoc(f.at),
+          function: fv.name,
+          message: renderMessage(rule.messages[f.message], f.data),
+          related: (f.related ?? []).map((r) => ({ file: r.file ?? fv.file, line: r.at[0] + 1, column: r.at[1] + 1, message: r.note })),
+        });
+      }
+    }
+  }
+  const directives = new Map<string, CommentFact[]>();
+  for (const f of files) if (f.facts.directives.length) directives.set(f.path, f.facts.directives);
+  const { kept, unused } = applySuppressions(dedupe(raw), directives);
+  kept.sort(compareDiagnostics);
+  unused.sort(compareDiagnostics);
+  return {
+    kernelVersion: model.versionText,
+    gfpSource: model.table.source,
+    filesScanned: files.length,
+    findings: kept,
+    unusedSuppressions: unused,
+    skipped,
+    stats: {
+      files: files.length,
+      functions: views.length,
+      allocationSites,
+      seconds: (performance.now() - t0) / 1000,
+      unresolved,
+      cacheHits: 0,
+    },
+  };
+}
+
+/** One defect, one finding: identical findings (same rule, place, message) collapse. */
+function dedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const k = `${d.rule}\0${d.file}\0${d.line}\0${d.column}\0${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** For `gfplint facts`: one file's functions as the analysis sees them. */
+export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: string; fileTimeoutMs?: number }): { views: FunctionView[]; model: Model; skipped?: string } {
+  const abs = path.resolve(opts.cwd, file);
+  const kr = findKernelRoot(abs);
+  const read = readSource(abs);
+  const { model } = buildModel({ kernelVersion: opts.kernelVersion, treeRoot: kr?.root, treeVersion: kr?.version });
+  if ('skip' in read) return { views: [], model, skipped: read.skip };
+  const ex = extractSource(read.text, opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS);
+  if ('skip' in ex) return { views: [], model, skipped: ex.skip };
+  const aliases = new Map<string, Expr>(ex.facts.macros.map((m) => [m.name, m.expr]));
+  const withLocal = buildModel({ kernelVersion: opts.kernelVersion, treeRoot: kr?.root, treeVersion: kr?.version, aliases }).model;
+  const views = ex.facts.functions.map((fn) => analyzeFunction(fn, file, withLocal));
+  const program = buildProgram([{ path: file, facts: ex.facts }], views, withLocal);
+  return { views: program.views, model: withLocal };
+}

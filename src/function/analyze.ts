@@ -1,0 +1,662 @@
+/**
+ * Flow-sensitive analysis of one function over its instruction list: a forward dataflow whose
+ * state holds the active memalloc scopes, the locks and atomic reasons held, the abstract value
+ * of each gfp_t local and the allocator each pointer came from. "Must" facts hold on every path,
+ * "may" facts on some; a fact that differs between two joined paths remembers the branch
+ * condition it came with, so `if (c) save(); … if (c) restore();` pairs up (drivers/md/dm-ima.c).
+ */
+import type { AllocFamily } from '../model/allocators.js';
+import type { Model } from '../model/context.js';
+import { evalGfp, joinGfp, unknown as unknownGfp, type GfpValue } from '../model/gfp.js';
+import { applyScopes, type ScopeKind } from '../model/memalloc-scopes.js';
+import { exprKey, identifiersOf, rootName, type Expr } from '../syntax/expr.js';
+import type { CallFact, FunctionFacts, Op, Rng } from '../syntax/facts.js';
+import type {
+  AllocSite, CallSite, CookieStore, ExecContext, FreeSite, FunctionView, HeldRef, OpenCodedScope,
+  ScopeIssue, ScopeRef, ScopeRegion,
+} from './view.js';
+
+/** Per-op visit bound before the analysis gives up on the function (degrades to imprecise). */
+const MAX_VISITS_PER_OP = 40;
+const MAX_TOTAL_STEPS = 200_000;
+
+interface ScopeFact {
+  /** The save (or provider start) call index; open-coded writes use -1 - opIndex. */
+  id: number;
+  kind: ScopeKind;
+  opener: string;
+  rng: Rng;
+  cookie: string;
+  /** memalloc save/restore (checked for balance) vs provider or open-coded (context only). */
+  origin: 'memalloc' | 'provider' | 'open-coded';
+}
+
+interface HeldFact extends HeldRef { key: string; cls: string; guardId?: number }
+
+/** A fact with its must/may status and, when may, the branch literal it depends on. */
+interface Tracked<T> { v: T; must: boolean; cond?: string }
+
+interface State {
+  scopes: Map<number, Tracked<ScopeFact>>;
+  held: Map<string, Tracked<HeldFact>>;
+  gfp: Map<string, GfpValue>;
+  /** pointer key → allocation call indices it may hold */
+  ptr: Map<string, Set<number>>;
+  /** cookie key → save ids that may have produced it; `maybeUndef` when some path has none */
+  cookies: Map<string, Tracked<Set<number>>>;
+  /** Save ids already restored on some path (for double restores). */
+  restored: Set<number>;
+  /** Branch literals assumed on every path here ("c" or "!c"). */
+  assume: Set<string>;
+}
+
+function emptyState(): State {
+  return { scopes: new Map(), held: new Map(), gfp: new Map(), ptr: new Map(), cookies: new Map(), restored: new Set(), assume: new Set() };
+}
+
+function cloneState(s: State): State {
+  return {
+    scopes: new Map(s.scopes),
+    held: new Map(s.held),
+    gfp: new Map(s.gfp),
+    ptr: new Map([...s.ptr].map(([k, v]) => [k, new Set(v)])),
+    cookies: new Map([...s.cookies].map(([k, v]) => [k, { ...v, v: new Set(v.v) }])),
+    restored: new Set(s.restored),
+    assume: new Set(s.assume),
+  };
+}
+
+const negate = (lit: string) => (lit.startsWith('!') ? lit.slice(1) : '!' + lit);
+
+/** The literal under which `present` holds and `absent` does not, if the two paths tell it. */
+function correlation(present: Set<string>, absent: Set<string>): string | undefined {
+  for (const lit of present) if (absent.has(negate(lit))) return lit;
+  return undefined;
+}
+
+function joinTracked<K, T>(a: Map<K, Tracked<T>>, b: Map<K, Tracked<T>>, sa: Set<string>, sb: Set<string>, merge: (x: T, y: T) => T): Map<K, Tracked<T>> {
+  const out = new Map<K, Tracked<T>>();
+  for (const [k, x] of a) {
+    const y = b.get(k);
+    if (y) out.set(k, { v: merge(x.v, y.v), must: x.must && y.must, cond: x.cond === y.cond ? x.cond : undefined });
+    else out.set(k, { v: x.v, must: false, cond: x.cond ?? correlation(sa, sb) });
+  }
+  for (const [k, y] of b) if (!a.has(k)) out.set(k, { v: y.v, must: false, cond: y.cond ?? correlation(sb, sa) });
+  return out;
+}
+
+function joinState(a: State, b: State): State {
+  const gfp = new Map<string, GfpValue>();
+  for (const [k, v] of a.gfp) {
+    const w = b.gfp.get(k);
+    gfp.set(k, w ? joinGfp(v, w) : v);
+  }
+  for (const [k, v] of b.gfp) if (!a.gfp.has(k)) gfp.set(k, v);
+  const ptr = new Map<string, Set<number>>();
+  for (const [k, v] of a.ptr) ptr.set(k, new Set(v));
+  for (const [k, v] of b.ptr) {
+    const s = ptr.get(k);
+    if (s) for (const x of v) s.add(x);
+    else ptr.set(k, new Set(v));
+  }
+  return {
+    scopes: joinTracked(a.scopes, b.scopes, a.assume, b.assume, (x) => x),
+    held: joinTracked(a.held, b.held, a.assume, b.assume, (x) => x),
+    gfp,
+    ptr,
+    cookies: joinTracked(a.cookies, b.cookies, a.assume, b.assume, (x, y) => new Set([...x, ...y])),
+    restored: new Set([...a.restored, ...b.restored]),
+    assume: new Set([...a.assume].filter((l) => b.assume.has(l))),
+  };
+}
+
+function trackedKey<K, T>(m: Map<K, Tracked<T>>, show: (v: T) => string): string {
+  return [...m].map(([k, t]) => `${String(k)}:${t.must ? 1 : 0}:${t.cond ?? ''}:${show(t.v)}`).sort().join('|');
+}
+
+function stateKey(s: State): string {
+  return [
+    trackedKey(s.scopes, (v) => v.cookie),
+    trackedKey(s.held, () => ''),
+    [...s.gfp].map(([k, v]) => k + '=' + JSON.stringify(v)).sort().join(','),
+    [...s.ptr].map(([k, v]) => k + '=' + [...v].sort().join('.')).sort().join(','),
+    trackedKey(s.cookies, (v) => [...v].sort().join('.')),
+    [...s.restored].sort().join(','),
+    [...s.assume].sort().join(','),
+  ].join('#');
+}
+
+/** The literal a branch condition tests, for simple conditions (`x`, `!x`, `p->f`). */
+function condLiteral(e: Expr): string | undefined {
+  if (e.k === 'un' && e.op === '!') {
+    const inner = condLiteral(e.e);
+    return inner === undefined ? undefined : negate(inner);
+  }
+  if (e.k === 'id' || e.k === 'field') return exprKey(e);
+  return undefined;
+}
+
+function lockKey(e: Expr | undefined): string {
+  if (!e) return '';
+  const x = e.k === 'un' && e.op === '&' ? e.e : e;
+  return exprKey(x);
+}
+
+/** `p->flags`, `current->flags`, `tsk->flags`: the task-flags word (include/linux/sched.h). */
+function isTaskFlags(l: Expr): boolean {
+  return l.k === 'field' && l.field === 'flags';
+}
+
+export interface AnalyzeOptions {
+  /** Start-of-function scopes from callers (interprocedural); empty by default. */
+  entryScopes?: ScopeRef[];
+}
+
+export function analyzeFunction(facts: FunctionFacts, file: string, model: Model, options: AnalyzeOptions = {}): FunctionView {
+  return new FunctionAnalysis(facts, file, model, options).run();
+}
+
+class FunctionAnalysis {
+  private ops: Op[];
+  private calls: CallFact[];
+  private localNames: Set<string>;
+  private gfpNames = new Set<string>();
+  private ptrNames = new Set<string>();
+  private paramIndex = new Map<string, number>();
+  /** call index → where its result goes. */
+  private resultOf = new Map<number, { l?: Expr; returned?: boolean }>();
+  private precise = true;
+
+  // Recorded in the final pass.
+  private callSites: CallSite[] = [];
+  private allocs: AllocSite[] = [];
+  private frees: FreeSite[] = [];
+  private regions = new Map<number, ScopeRegion>();
+  private issues: ScopeIssue[] = [];
+  private openCoded: OpenCodedScope[] = [];
+  private unresolved = new Set<string>();
+  private recording = false;
+
+  constructor(private facts: FunctionFacts, private file: string, private model: Model, private options: AnalyzeOptions) {
+    this.ops = facts.ops;
+    this.calls = facts.calls;
+    this.localNames = new Set(facts.locals.map((l) => l.name));
+    for (const v of [...facts.params, ...facts.locals]) {
+      if (/\bgfp_t\b/.test(v.type)) this.gfpNames.add(v.name);
+      if (v.type.includes('*')) this.ptrNames.add(v.name);
+    }
+    facts.params.forEach((p, i) => { if (p.name) this.paramIndex.set(p.name, i); });
+    this.linkResults();
+  }
+
+  /** Pair each call with the assignment or return that consumes its value (same statement). */
+  private linkResults(): void {
+    let lastCall = -1;
+    for (const op of this.ops) {
+      if (op.op === 'call') lastCall = op.call;
+      else if (op.op === 'assign' && op.r.k === 'call' && lastCall >= 0 && this.calls[lastCall].callee === op.r.fn) this.resultOf.set(lastCall, { l: op.l });
+      else if (op.op === 'ret' && op.value?.k === 'call' && lastCall >= 0 && this.calls[lastCall].callee === op.value.fn) this.resultOf.set(lastCall, { returned: true });
+      if (op.op !== 'call') lastCall = op.op === 'assign' || op.op === 'ret' ? -1 : lastCall;
+    }
+  }
+
+  run(): FunctionView {
+    const n = this.ops.length;
+    const inStates: (State | undefined)[] = new Array(n + 1);
+    const entry = emptyState();
+    for (const s of this.options.entryScopes ?? []) {
+      const id = -1_000_000 - entry.scopes.size;
+      entry.scopes.set(id, { v: { id, kind: s.kind, opener: s.opener, rng: s.rng, cookie: s.cookie, origin: 'provider' }, must: true });
+    }
+    inStates[0] = entry;
+    const visits = new Uint32Array(n + 1);
+    const work: number[] = [0];
+    const queued = new Uint8Array(n + 1);
+    queued[0] = 1;
+    let steps = 0;
+    while (work.length) {
+      // Lowest index first: approximates reverse post-order on this structured list.
+      work.sort((a, b) => b - a);
+      const i = work.pop()!;
+      queued[i] = 0;
+      if (i >= n) continue;
+      if (++visits[i] > MAX_VISITS_PER_OP || ++steps > MAX_TOTAL_STEPS) {
+        this.precise = false;
+        break;
+      }
+      for (const [succ, out] of this.transfer(i, inStates[i]!)) {
+        const old = inStates[succ];
+        const next = old ? joinState(old, out) : out;
+        if (!old || stateKey(old) !== stateKey(next)) {
+          inStates[succ] = next;
+          if (!queued[succ]) {
+            queued[succ] = 1;
+            work.push(succ);
+          }
+        }
+      }
+    }
+    // Final pass: record facts from the fixpoint states.
+    this.recording = true;
+    for (let i = 0; i < n; i++) {
+      const s = inStates[i];
+      if (s) this.transfer(i, s);
+    }
+    this.recordLeaks(inStates);
+    return this.view();
+  }
+
+  private successors(i: number): number[] {
+    const op = this.ops[i];
+    switch (op.op) {
+      case 'br': return op.t === op.f ? [op.t] : [op.t, op.f];
+      case 'sw': return [...new Set(op.targets)];
+      case 'jmp': return [op.t];
+      case 'ret': return [];
+      default: return [i + 1];
+    }
+  }
+
+  /** Apply op i to state s; returns the out-state for each successor (n = function exit). */
+  private transfer(i: number, s0: State): [number, State][] {
+    const op = this.ops[i];
+    const s = cloneState(s0);
+    switch (op.op) {
+      case 'call': this.call(op.call, s); break;
+      case 'assign': this.assign(op, s, i); break;
+      case 'guard': {
+        const g = this.model.guardClass(op.cls);
+        if (g) {
+          const lock = lockKey(op.arg);
+          const key = `guard#${op.id}`;
+          s.held.set(key, { v: { key, cls: op.cls, what: `guard(${op.cls})`, lock, atomic: g.atomic, reason: g.reason, rng: op.rng, guardId: op.id }, must: true });
+        }
+        break;
+      }
+      case 'unguard':
+        for (const id of op.ids) s.held.delete(`guard#${id}`);
+        break;
+      case 'jmp':
+        for (const id of op.releases ?? []) s.held.delete(`guard#${id}`);
+        break;
+      case 'br': return this.branch(op, s);
+      default: break;
+    }
+    return this.successors(i).map((t) => [t, s] as [number, State]);
+  }
+
+  private branch(op: Op & { op: 'br' }, s: State): [number, State][] {
+    const t = cloneState(s);
+    const f = s;
+    // spin_trylock() and friends: the lock is held on the branch where the call returned true.
+    const tryCall = this.tryLockIn(op.cond);
+    if (tryCall) {
+      const target = tryCall.negated ? f : t;
+      this.acquire(tryCall.call, target, tryCall.index);
+    }
+    const lit = condLiteral(op.cond);
+    if (lit) {
+      refine(t, lit);
+      refine(f, negate(lit));
+    }
+    return op.t === op.f ? [[op.t, t]] : [[op.t, t], [op.f, f]];
+  }
+
+  private tryLockIn(e: Expr): { call: CallFact; index: number; negated: boolean } | undefined {
+    let negated = false;
+    let x = e;
+    while (x.k === 'un' && x.op === '!') {
+      negated = !negated;
+      x = x.e;
+    }
+    if (x.k !== 'call') return undefined;
+    const spec = this.model.lockCall(x.fn);
+    if (!spec || spec.op !== 'tryacquire') return undefined;
+    // down_trylock() and friends return 0 on success.
+    if (spec.success === 'zero') negated = !negated;
+    // The call op for it was emitted just before the branch; find its index by name.
+    for (let i = this.calls.length - 1; i >= 0; i--) {
+      if (this.calls[i].callee === x.fn) return { call: this.calls[i], index: i, negated };
+    }
+    return undefined;
+  }
+
+  private context(s: State): ExecContext {
+    const scopes = [...s.scopes.values()].sort((a, b) => a.v.id - b.v.id);
+    const held = [...s.held.values()];
+    const ref = (f: ScopeFact): ScopeRef => ({ kind: f.kind, opener: f.opener, rng: f.rng, cookie: f.cookie });
+    const h = (f: HeldFact): HeldRef => ({ what: f.what, lock: f.lock, atomic: f.atomic, reason: f.reason, rng: f.rng });
+    return {
+      scopes: scopes.filter((x) => x.must).map((x) => ref(x.v)),
+      mayScopes: scopes.map((x) => ref(x.v)),
+      held: held.filter((x) => x.must).map((x) => h(x.v)),
+      mayHeld: held.map((x) => h(x.v)),
+      precise: this.precise,
+    };
+  }
+
+  private gfpEnv(s: State) {
+    return {
+      table: this.model.table,
+      lookupLocal: (name: string) => (this.gfpNames.has(name) && !this.paramIndex.has(name) ? s.gfp.get(name) ?? (this.localNames.has(name) ? unknownGfp([], `'${name}' has no known value here`) : undefined) : s.gfp.get(name)),
+      paramIndex: (name: string) => (this.gfpNames.has(name) && !s.gfp.has(name) ? this.paramIndex.get(name) : undefined),
+    };
+  }
+
+  private call(index: number, s: State): void {
+    const c = this.calls[index];
+    if (this.recording) this.callSites.push({ index, call: c, ctx: this.context(s) });
+    if (c.indirect) return;
+    const name = c.callee;
+    const sc = this.model.scopeCall(name);
+    if (sc) {
+      if (sc.op === 'save') this.save(index, sc.kind, s);
+      else this.restore(index, sc.kind, s);
+      return;
+    }
+    const lock = this.model.lockCall(name);
+    if (lock) {
+      if (lock.op === 'acquire') this.acquire(c, s, index);
+      else if (lock.op === 'release') this.release(c, s);
+      return;
+    }
+    const start = this.model.providerStart(name);
+    if (start) {
+      const res = this.resultOf.get(index);
+      const handle = res?.l ? exprKey(res.l) : c.args.find((a) => a.k === 'un' && a.op === '&') ? exprKey((c.args.find((a) => a.k === 'un' && a.op === '&') as { e: Expr }).e) : name;
+      s.scopes.set(index, { v: { id: index, kind: start.kind, opener: name, rng: c.r, cookie: handle, origin: 'provider' }, must: true });
+      return;
+    }
+    const stop = this.model.providerStop(name);
+    if (stop) {
+      const handle = c.args[0] ? exprKey(c.args[0]) : '';
+      const open = [...s.scopes.values()].filter((x) => x.v.origin === 'provider' && x.v.id >= 0);
+      const match = open.find((x) => x.v.cookie === handle) ?? open[open.length - 1];
+      if (match) s.scopes.delete(match.v.id);
+      return;
+    }
+    const spec = this.model.allocator(name);
+    if (spec) {
+      this.allocation(index, c, spec, s);
+      return;
+    }
+    const free = this.model.free(name);
+    if (free && c.args[0]) {
+      const ptr = exprKey(c.args[0]);
+      if (this.recording) {
+        const sources = [...(s.ptr.get(ptr) ?? [])].map((ai) => {
+          const ac = this.calls[ai];
+          return { family: this.model.allocator(ac.callee)!.family as AllocFamily, callee: ac.callee, rng: ac.r };
+        });
+        this.frees.push({ index, callee: name, ptr, sources, ctx: this.context(s), rng: c.r });
+      }
+      s.ptr.delete(ptr);
+    }
+  }
+
+  private allocation(index: number, c: CallFact, spec: NonNullable<ReturnType<Model['allocator']>>, s: State): void {
+    if (this.recording) {
+      let gfp: GfpValue;
+      let gfpText: string;
+      let gfpRng: Rng;
+      let implied = false;
+      const arg = spec.gfpArg === null ? undefined : c.args[spec.gfpArg];
+      if (arg) {
+        gfp = evalGfp(arg, this.gfpEnv(s));
+        gfpText = c.argText[spec.gfpArg!];
+        gfpRng = c.argRng[spec.gfpArg!];
+      } else {
+        const text = spec.implied ?? (spec.optionalGfp ? 'GFP_KERNEL' : '');
+        implied = true;
+        gfpText = text;
+        gfpRng = c.r;
+        gfp = text ? evalGfp(parseMaskText(text), { table: this.model.table }) : unknownGfp([], `no gfp argument at index ${spec.gfpArg}`);
+      }
+      if (spec.adds?.length && gfp.kind !== 'unknown') gfp = addBits(gfp, spec.adds, this.model);
+      if (gfp.kind === 'unknown') for (const u of gfp.unresolved) this.unresolved.add(u);
+      const ctx = this.context(s);
+      this.allocs.push({
+        index, callee: c.callee, spec, gfpText, gfpRng, gfpImplied: implied, gfp,
+        effective: effectiveGfp(gfp, ctx.scopes.map((x) => x.kind), this.model), ctx, rng: c.r,
+      });
+    }
+  }
+
+  private save(index: number, kind: ScopeKind, s: State): void {
+    const c = this.calls[index];
+    const res = this.resultOf.get(index);
+    let store: CookieStore = 'discarded';
+    let cookie = '';
+    if (res?.returned) store = 'returned';
+    else if (res?.l) {
+      cookie = exprKey(res.l);
+      const root = rootName(res.l);
+      store = res.l.k === 'id' ? (this.localNames.has(res.l.name) || this.paramIndex.has(res.l.name) ? 'local' : 'global') : root && this.localNames.has(root) && res.l.k === 'index' ? 'local' : 'field';
+      s.cookies.set(cookie, { v: new Set([index]), must: true });
+    }
+    s.scopes.set(index, { v: { id: index, kind, opener: c.callee, rng: c.r, cookie, origin: 'memalloc' }, must: true });
+    s.restored.delete(index);
+    if (this.recording && !this.regions.has(index)) {
+      this.regions.set(index, { kind, saveIndex: index, saveRng: c.r, cookie, cookieStore: store, restores: [], leaks: [], innerCalls: [] });
+    }
+  }
+
+  private restore(index: number, kind: ScopeKind, s: State): void {
+    const c = this.calls[index];
+    const arg = c.args[0];
+    const cookie = arg ? exprKey(arg) : '';
+    const def = s.cookies.get(cookie);
+    const producers = def ? [...def.v] : [];
+    const open = [...s.scopes.values()].filter((x) => x.v.origin === 'memalloc').sort((a, b) => a.v.id - b.v.id);
+    const record = (issue: Omit<ScopeIssue, 'restoreIndex' | 'restoreRng' | 'restoreKind' | 'cookie'>) => {
+      if (this.recording) this.issues.push({ restoreIndex: index, restoreRng: c.r, restoreKind: kind, cookie, ...issue });
+    };
+    if (!producers.length) {
+      // A cookie loaded from a struct field, a global or a parameter is a hand-off (jbd2, xfs).
+      const root = arg ? rootName(arg) : undefined;
+      const handOff = !arg || arg.k === 'field' || arg.k === 'index' || (root !== undefined && (this.paramIndex.has(root) || !this.localNames.has(root))) || arg.k === 'call';
+      if (!handOff) record({ kind: 'no-save' });
+      return;
+    }
+    // Some path reaches here without any save having produced the cookie.
+    if (!def!.must) record({ kind: 'no-save' });
+    for (const id of producers) {
+      const fact = s.scopes.get(id);
+      const region = this.regions.get(id);
+      if (!fact) {
+        if (s.restored.has(id)) record({ kind: 'double-restore', save: region ? { kind: region.kind, rng: region.saveRng, opener: this.calls[id].callee } : undefined });
+        continue;
+      }
+      if (fact.v.kind !== kind && !(fact.v.kind === 'flags' || kind === 'flags')) {
+        record({ kind: 'kind-mismatch', save: { kind: fact.v.kind, rng: fact.v.rng, opener: fact.v.opener } });
+      } else {
+        const innermost = open[open.length - 1];
+        if (innermost && innermost.v.id !== id && innermost.must && fact.must) {
+          record({ kind: 'not-innermost', save: { kind: fact.v.kind, rng: fact.v.rng, opener: fact.v.opener }, innermost: { kind: innermost.v.kind, rng: innermost.v.rng, opener: innermost.v.opener } });
+        }
+      }
+      // A mismatched restore still closes the scope its cookie came from (one defect, one finding).
+      s.scopes.delete(id);
+      s.restored.add(id);
+      if (this.recording && region && !region.restores.some((r) => r.index === index)) region.restores.push({ index, rng: c.r });
+    }
+  }
+
+  private acquire(c: CallFact, s: State, _index: number): void {
+    const spec = this.model.lockCall(c.callee);
+    if (!spec) return;
+    const lock = spec.lockArg === null || spec.lockArg === undefined ? '' : lockKey(c.args[spec.lockArg]);
+    const key = `${spec.class}:${lock}:${c.r[0]}:${c.r[1]}`;
+    s.held.set(key, { v: { key, cls: spec.class, what: c.callee, lock, atomic: spec.atomic, reason: spec.reason, rng: c.r }, must: true });
+  }
+
+  private release(c: CallFact, s: State): void {
+    const spec = this.model.lockCall(c.callee);
+    if (!spec) return;
+    const lock = spec.lockArg === null || spec.lockArg === undefined ? '' : lockKey(c.args[spec.lockArg]);
+    const same = [...s.held.values()].filter((h) => h.v.cls === spec.class && h.v.guardId === undefined);
+    const exact = same.filter((h) => h.v.lock === lock);
+    // Release the matching acquisitions (all paths' versions); fall back to the newest of the class.
+    const victims = exact.length ? exact : same.slice(-1);
+    for (const v of victims) s.held.delete(v.v.key);
+  }
+
+  private assign(op: Op & { op: 'assign' }, s: State, opIndex: number): void {
+    const l = op.l;
+    const lk = exprKey(l);
+    // Cookie variables are tracked by the save; any other write kills what they held.
+    if (!(op.r.k === 'call' && this.model.scopeCall(op.r.fn)?.op === 'save')) {
+      if (s.cookies.has(lk)) {
+        const src = op.r.k === 'id' ? s.cookies.get(op.r.name) : undefined;
+        if (src) s.cookies.set(lk, { ...src, v: new Set(src.v) });
+        else s.cookies.delete(lk);
+      } else if (op.r.k === 'id' && s.cookies.has(op.r.name)) {
+        s.cookies.set(lk, { ...s.cookies.get(op.r.name)!, v: new Set(s.cookies.get(op.r.name)!.v) });
+        this.cookieCopied(op.r.name, l);
+      }
+    }
+    if (isTaskFlags(l)) this.taskFlags(op, s, opIndex);
+    if (l.k === 'id' && this.gfpNames.has(l.name)) {
+      const rhs: Expr = op.aop === '=' ? op.r : { k: 'bin', op: op.aop.slice(0, -1), l, r: op.r };
+      s.gfp.set(l.name, evalGfp(rhs, this.gfpEnv(s)));
+      return;
+    }
+    if (op.r.k === 'call' && (l.k === 'id' || l.k === 'field')) {
+      const spec = this.model.allocator(op.r.fn);
+      if (spec?.returnsPointer) {
+        // The last call op with this callee is the allocation (linkResults paired them).
+        const idx = this.lastCallIndexFor(op.r.fn, op.rng);
+        if (idx >= 0) s.ptr.set(lk, new Set([idx]));
+        return;
+      }
+    }
+    if (op.r.k === 'id' && s.ptr.has(op.r.name)) {
+      s.ptr.set(lk, new Set(s.ptr.get(op.r.name)));
+      return;
+    }
+    if (s.ptr.has(lk)) s.ptr.delete(lk);
+  }
+
+  /** A cookie copied to a field (`tp->t_pflags = nofs`) hands the scope to someone else. */
+  private cookieCopied(from: string, to: Expr): void {
+    if (!this.recording || to.k === 'id') return;
+    for (const r of this.regions.values()) if (r.cookie === from) r.cookieStore = 'field';
+  }
+
+  private lastCallIndexFor(fn: string, at: Rng): number {
+    for (let i = this.calls.length - 1; i >= 0; i--) {
+      const c = this.calls[i];
+      if (c.callee === fn && (c.r[0] > at[0] || (c.r[0] === at[0] && c.r[1] >= at[1])) && (c.r[0] < at[2] || (c.r[0] === at[2] && c.r[1] <= at[3]))) return i;
+    }
+    return -1;
+  }
+
+  private taskFlags(op: Op & { op: 'assign' }, s: State, opIndex: number): void {
+    const names = [...identifiersOf(op.r)].filter((n) => /^PF_MEMALLOC/.test(n));
+    const how: OpenCodedScope['how'] = op.aop === '|=' ? 'set' : op.aop === '&=' ? 'clear' : 'assign';
+    if (names.length && this.recording) this.openCoded.push({ rng: op.rng, text: `${exprKey(op.l)} ${op.aop} ${exprKey(op.r)}`, flags: names, how });
+    const id = -1 - opIndex;
+    if (how === 'set') {
+      for (const n of names) {
+        const kind: ScopeKind | undefined = n === 'PF_MEMALLOC_NOFS' ? 'nofs' : n === 'PF_MEMALLOC_NOIO' ? 'noio' : n === 'PF_MEMALLOC_PIN' ? 'pin' : n === 'PF_MEMALLOC' ? 'noreclaim' : undefined;
+        if (kind) s.scopes.set(id - 100000 * names.indexOf(n), { v: { id, kind, opener: exprKey(op.l), rng: op.rng, cookie: '', origin: 'open-coded' }, must: true });
+      }
+    } else {
+      for (const [k, f] of s.scopes) if (f.v.origin === 'open-coded') s.scopes.delete(k);
+    }
+  }
+
+  private recordLeaks(inStates: (State | undefined)[]): void {
+    const exits: { state: State; rng: Rng; what: 'return' | 'end of function'; value?: Expr }[] = [];
+    this.ops.forEach((op, i) => {
+      const s = inStates[i];
+      if (!s) return;
+      if (op.op === 'ret') exits.push({ state: s, rng: op.rng, what: 'return', value: op.value });
+    });
+    const end = inStates[this.ops.length - 1];
+    const last = this.ops[this.ops.length - 1];
+    if (end && last && last.op !== 'ret') exits.push({ state: end, rng: this.facts.r.slice() as Rng, what: 'end of function' });
+    for (const ex of exits) {
+      const returned = ex.value ? exprKey(ex.value) : undefined;
+      for (const f of ex.state.scopes.values()) {
+        if (f.v.origin !== 'memalloc') continue;
+        const region = this.regions.get(f.v.id);
+        if (!region || region.cookieStore !== 'local') continue;
+        if (returned && returned === region.cookie) {
+          region.cookieStore = 'returned';
+          continue;
+        }
+        const rng: Rng = ex.what === 'end of function' ? [this.facts.r[2], Math.max(0, this.facts.r[3] - 1), this.facts.r[2], this.facts.r[3]] : ex.rng;
+        if (!region.leaks.some((x) => x.rng[0] === rng[0] && x.rng[1] === rng[1])) region.leaks.push({ rng, what: ex.what });
+      }
+    }
+    // Calls made while each scope is open on some path: the region's contents.
+    for (const cs of this.callSites) {
+      for (const sc of cs.ctx.mayScopes) {
+        for (const r of this.regions.values()) {
+          if (r.saveRng === sc.rng && !r.restores.some((x) => x.index === cs.index) && !r.innerCalls.includes(cs.index)) r.innerCalls.push(cs.index);
+        }
+      }
+    }
+    for (const r of this.regions.values()) if (r.cookieStore !== 'local') r.leaks = [];
+  }
+
+  private view(): FunctionView {
+    const gfpParams = this.facts.params.map((p, index) => ({ index, name: p.name })).filter((p) => p.name && this.gfpNames.has(p.name));
+    if (!this.precise) {
+      for (const c of this.callSites) c.ctx.precise = false;
+      for (const a of this.allocs) a.ctx.precise = false;
+    }
+    return {
+      file: this.file,
+      name: this.facts.name,
+      facts: this.facts,
+      calls: this.callSites,
+      allocations: this.allocs,
+      frees: this.frees,
+      scopes: [...this.regions.values()].sort((a, b) => a.saveIndex - b.saveIndex),
+      scopeIssues: this.issues,
+      openCoded: this.openCoded,
+      gfpParams,
+      unresolved: [...this.unresolved].sort(),
+      precise: this.precise,
+    };
+  }
+}
+
+function refine(s: State, lit: string): void {
+  const neg = negate(lit);
+  for (const m of [s.scopes, s.held, s.cookies] as Map<unknown, Tracked<unknown>>[]) {
+    for (const [k, t] of m) {
+      if (t.cond === neg) m.delete(k);
+      else if (t.cond === lit) m.set(k, { v: t.v, must: true });
+    }
+  }
+  s.assume.delete(neg);
+  s.assume.add(lit);
+}
+
+/** Allocator spellings such as 'GFP_KERNEL | __GFP_ZERO' from the model's tables. */
+function parseMaskText(text: string): Expr {
+  const parts = text.split('|').map((p) => p.trim()).filter(Boolean);
+  let e: Expr = { k: 'id', name: parts[0] };
+  for (const p of parts.slice(1)) e = { k: 'bin', op: '|', l: e, r: { k: 'id', name: p } };
+  return e;
+}
+
+function addBits(v: GfpValue, names: string[], model: Model): GfpValue {
+  let bits = 0;
+  for (const n of names) bits |= model.table.masks.get(n) ?? 0;
+  if (v.kind === 'known') return { kind: 'known', masks: [...new Set(v.masks.map((m) => (m | bits) >>> 0))].sort((a, b) => a - b) };
+  if (v.kind === 'param') return { ...v, add: (v.add | bits) >>> 0 };
+  return v;
+}
+
+/** The mask with the scopes applied, as current_gfp_context() does (include/linux/sched/mm.h). */
+export function effectiveGfp(v: GfpValue, kinds: ScopeKind[], model: Model): GfpValue {
+  if (!kinds.length || v.kind === 'unknown') return v;
+  if (v.kind === 'known') return { kind: 'known', masks: [...new Set(v.masks.map((m) => applyScopes(m, kinds, model.table)))].sort((a, b) => a - b) };
+  const kept = applyScopes(0xffffffff >>> 0, kinds, model.table);
+  const cleared = ~kept >>> 0;
+  return { ...v, remove: (v.remove | cleared) >>> 0, add: (v.add & kept) >>> 0 };
+}

@@ -1,0 +1,52 @@
+/**
+ * What `program`-scope rules may ask about the rest of the tree: callers' contexts and callee
+ * summaries, each answer with a witness chain. Empty when only one file is analysed and nothing
+ * is cached, so rules fall back to what the function itself shows.
+ */
+import type { ExecContext, FunctionView, Witness } from '../function/view.js';
+import type { GfpValue } from '../model/gfp.js';
+import type { ScopeKind } from '../model/memalloc-scopes.js';
+
+export interface CalledContext {
+  /** Scopes active at every known call into the function (intersection over callers). */
+  scopes: { kind: ScopeKind; via: Witness[] }[];
+  /** Some known caller holds a lock at the call (a reason for NOFS), with its witness. */
+  lockWitness?: Witness[];
+  /** Some known caller calls it in an atomic section. */
+  atomicWitness?: Witness[];
+  /** A transaction or journal handle is live at some call (btrfs handles included). */
+  transactionWitness?: Witness[];
+  /** Reached through an ops-table slot that runs in reclaim or writeback context. */
+  reclaimSlot?: Witness[];
+  /** Callers gfplint cannot see: address taken, exported, or non-static and never called. */
+  unknownCallers: boolean;
+  knownCallers: number;
+}
+
+export interface FunctionSummary {
+  name: string;
+  /** May sleep through a blocking allocation, with the chain to the allocation. */
+  maySleep?: Witness[];
+  /** Allocates with a mask that is a function of its gfp_t parameter N (an allocator wrapper). */
+  wrapsGfpParam?: number;
+  /** Returns with a scope open whose cookie it stored in a parameter's field: a scope provider. */
+  opensScope?: { kind: ScopeKind; param: number | 'return' };
+  /** Restores a scope whose cookie comes from a parameter's field: a scope closer. */
+  closesScope?: { kind: ScopeKind; param: number };
+  effectiveAllocs?: GfpValue[];
+}
+
+export interface ProgramView {
+  /** The calling contexts of a function, or undefined when nothing is known interprocedurally. */
+  calledIn(fn: FunctionView): CalledContext | undefined;
+  /** The summary of a callee as seen from a call in `from`'s file. */
+  summaryOf(callee: string, fromFile: string): FunctionSummary | undefined;
+  /** Context at the call site, for witnesses. */
+  contextAt?(fn: FunctionView, callIndex: number): ExecContext | undefined;
+}
+
+/** The view used when no interprocedural information exists (single file, nothing cached). */
+export const emptyProgramView: ProgramView = {
+  calledIn: () => undefined,
+  summaryOf: () => undefined,
+};

@@ -1,0 +1,57 @@
+/**
+ * The JSON report, a contract users' scripts depend on (issue 2): fixed key order, 2-space
+ * indent, trailing newline. `unusedSuppressions`, `skipped` and `suppressed` are extra top-level
+ * keys after `findings`; a finding's shape never changes.
+ */
+import type { Diagnostic } from '../engine/diagnostic.js';
+import type { LintResult } from '../engine/lint-types.js';
+import { TOOL_NAME, toolVersion } from '../engine/tool-info.js';
+
+export interface JsonFinding {
+  rule: string;
+  severity: string;
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  function: string;
+  message: string;
+  related: { file: string; line: number; column: number; message: string }[];
+}
+
+export type JsonReportInput = Pick<LintResult, 'kernelVersion' | 'filesScanned' | 'findings' | 'unusedSuppressions' | 'skipped'> & {
+  /** Findings silenced by a suppression comment; printed with their `reason` when given. */
+  suppressed?: Diagnostic[];
+};
+
+/** One finding in contract order (explicit, so a new Diagnostic field never leaks into the output). */
+export function jsonFinding(d: Diagnostic): JsonFinding {
+  return {
+    rule: d.rule,
+    severity: d.severity,
+    file: d.file,
+    line: d.line,
+    column: d.column,
+    endLine: d.endLine,
+    endColumn: d.endColumn,
+    function: d.function,
+    message: d.message,
+    related: d.related.map((r) => ({ file: r.file, line: r.line, column: r.column, message: r.message })),
+  };
+}
+
+export function formatJson(result: JsonReportInput, version: string = toolVersion()): string {
+  const doc: Record<string, unknown> = {
+    tool: { name: TOOL_NAME, version },
+    kernelVersion: result.kernelVersion,
+    filesScanned: result.filesScanned,
+    findings: result.findings.map(jsonFinding),
+    unusedSuppressions: result.unusedSuppressions.map(jsonFinding),
+    skipped: result.skipped.map((s) => ({ file: s.file, reason: s.reason })),
+  };
+  if (result.suppressed) {
+    doc.suppressed = result.suppressed.map((d) => ({ ...jsonFinding(d), reason: d.suppressed?.reason ?? null }));
+  }
+  return JSON.stringify(doc, null, 2) + '\n';
+}
