@@ -13,7 +13,7 @@ const KMALLOC_MAX_CACHE_SIZE = 2 * 4096;
 
 export default defineRule({
   id: 'nofail-misuse',
-  summary: 'Reports __GFP_NOFAIL where the allocator does not support it: non-blocking masks, NORETRY/RETRY_MAYFAIL, orders above 1, PF_MEMALLOC scopes',
+  summary: 'Reports uses of __GFP_NOFAIL the allocator does not support: with non-blocking masks, NORETRY or RETRY_MAYFAIL, orders above 1, or inside PF_MEMALLOC scopes',
   severity: 'warning',
   confidence: 'high',
   recommended: true,

@@ -52,6 +52,8 @@ export interface LintResult {
   findings: Diagnostic[];
   /** Suppression comments that silenced nothing, as diagnostics of the pseudo-rule `unused-disable`. */
   unusedSuppressions: Diagnostic[];
+  /** Findings silenced by a suppression comment, each with the comment's `-- reason`. */
+  suppressed: Diagnostic[];
   skipped: { file: string; reason: string }[];
   stats: LintStats;
 }

@@ -113,7 +113,10 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       else files.push({ path: inp.path, facts: ex.facts });
     }
     opts.onProgress?.(++done, inputs.length);
+    // Let SIGINT/SIGTERM handlers run between files.
+    if (done % 16 === 0) await new Promise((r) => setImmediate(r));
   }
+  if (opts.signal?.aborted) throw new LintError('interrupted');
 
   // 3. Model: version, GFP table from the tree, aliases defined by macro in scanned files.
   const aliases = new Map<string, Expr>();
@@ -146,7 +149,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   }
   const directives = new Map<string, CommentFact[]>();
   for (const f of files) if (f.facts.directives.length) directives.set(f.path, f.facts.directives);
-  const { kept, unused } = applySuppressions(dedupe(raw), directives);
+  const { kept, unused, suppressed } = applySuppressions(dedupe(raw), directives, { enabledRules: new Set(rules.map((r) => r.id)) });
   kept.sort(compareDiagnostics);
   unused.sort(compareDiagnostics);
   return {
@@ -155,6 +158,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     filesScanned: files.length,
     findings: kept,
     unusedSuppressions: unused,
+    suppressed: suppressed.sort(compareDiagnostics),
     skipped,
     stats: {
       files: files.length,

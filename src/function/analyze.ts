@@ -5,8 +5,8 @@
  * "may" facts on some; a fact that differs between two joined paths remembers the branch
  * condition it came with, so `if (c) save(); … if (c) restore();` pairs up (drivers/md/dm-ima.c).
  */
-import type { AllocFamily } from '../model/allocators.js';
 import type { Model } from '../model/context.js';
+import { allocatorGfp, type AllocFamily } from '../model/allocators.js';
 import { evalGfp, joinGfp, unknown as unknownGfp, type GfpValue } from '../model/gfp.js';
 import { applyScopes, type ScopeKind } from '../model/memalloc-scopes.js';
 import { exprKey, identifiersOf, rootName, type Expr } from '../syntax/expr.js';
@@ -33,8 +33,14 @@ interface ScopeFact {
 
 interface HeldFact extends HeldRef { key: string; cls: string; guardId?: number }
 
-/** A fact with its must/may status and, when may, the branch literal it depends on. */
-interface Tracked<T> { v: T; must: boolean; cond?: string }
+/**
+ * A fact with its must/may status and, when may, the branch literals (a conjunction) under which
+ * it holds: testing those literals again later turns it into a must fact or drops it.
+ */
+interface Tracked<T> { v: T; must: boolean; cond?: string[] }
+
+/** One (cookie variable, producer) pair: the save call index, or 'foreign' (assigned elsewhere). */
+interface CookieFact { cookie: string; id: number | 'foreign' }
 
 interface State {
   scopes: Map<number, Tracked<ScopeFact>>;
@@ -43,15 +49,16 @@ interface State {
   /** pointer key → allocation call indices it may hold */
   ptr: Map<string, Set<number>>;
   /** cookie key → save ids that may have produced it; `maybeUndef` when some path has none */
-  cookies: Map<string, Tracked<Set<number>>>;
-  /** Save ids already restored on some path (for double restores). */
-  restored: Set<number>;
+  /** `cookie#producer` → which save may have produced the cookie, on which paths. */
+  cookies: Map<string, Tracked<CookieFact>>;
+  /** Cookies whose scope was restored: key → the saves they came from (may). */
+  consumed: Map<string, Set<number>>;
   /** Branch literals assumed on every path here ("c" or "!c"). */
   assume: Set<string>;
 }
 
 function emptyState(): State {
-  return { scopes: new Map(), held: new Map(), gfp: new Map(), ptr: new Map(), cookies: new Map(), restored: new Set(), assume: new Set() };
+  return { scopes: new Map(), held: new Map(), gfp: new Map(), ptr: new Map(), cookies: new Map(), consumed: new Map(), assume: new Set() };
 }
 
 function cloneState(s: State): State {
@@ -60,28 +67,35 @@ function cloneState(s: State): State {
     held: new Map(s.held),
     gfp: new Map(s.gfp),
     ptr: new Map([...s.ptr].map(([k, v]) => [k, new Set(v)])),
-    cookies: new Map([...s.cookies].map(([k, v]) => [k, { ...v, v: new Set(v.v) }])),
-    restored: new Set(s.restored),
+    cookies: new Map(s.cookies),
+    consumed: new Map([...s.consumed].map(([k, v]) => [k, new Set(v)])),
     assume: new Set(s.assume),
   };
 }
 
 const negate = (lit: string) => (lit.startsWith('!') ? lit.slice(1) : '!' + lit);
 
-/** The literal under which `present` holds and `absent` does not, if the two paths tell it. */
-function correlation(present: Set<string>, absent: Set<string>): string | undefined {
-  for (const lit of present) if (absent.has(negate(lit))) return lit;
-  return undefined;
+/**
+ * The condition of a fact held on one side of a join only: the literals assumed on that side
+ * (plus its own condition), provided the other side contradicts one of them.
+ */
+function onlyOn(x: Tracked<unknown>, present: Set<string>, absent: Set<string>): string[] | undefined {
+  if (!x.must && !x.cond) return undefined;
+  if (![...present].some((l) => absent.has(negate(l)))) return x.cond;
+  return [...new Set([...(x.cond ?? []), ...present])].sort();
 }
 
-function joinTracked<K, T>(a: Map<K, Tracked<T>>, b: Map<K, Tracked<T>>, sa: Set<string>, sb: Set<string>, merge: (x: T, y: T) => T): Map<K, Tracked<T>> {
+function joinTracked<K, T>(a: Map<K, Tracked<T>>, b: Map<K, Tracked<T>>, sa: Set<string>, sb: Set<string>): Map<K, Tracked<T>> {
   const out = new Map<K, Tracked<T>>();
   for (const [k, x] of a) {
     const y = b.get(k);
-    if (y) out.set(k, { v: merge(x.v, y.v), must: x.must && y.must, cond: x.cond === y.cond ? x.cond : undefined });
-    else out.set(k, { v: x.v, must: false, cond: x.cond ?? correlation(sa, sb) });
+    if (y) {
+      const must = x.must && y.must;
+      const cond = !must && x.cond && y.cond ? x.cond.filter((l) => y.cond!.includes(l)) : undefined;
+      out.set(k, { v: x.v, must, cond: cond?.length ? cond : undefined });
+    } else out.set(k, { v: x.v, must: false, cond: onlyOn(x, sa, sb) });
   }
-  for (const [k, y] of b) if (!a.has(k)) out.set(k, { v: y.v, must: false, cond: y.cond ?? correlation(sb, sa) });
+  for (const [k, y] of b) if (!a.has(k)) out.set(k, { v: y.v, must: false, cond: onlyOn(y, sb, sa) });
   return out;
 }
 
@@ -100,18 +114,29 @@ function joinState(a: State, b: State): State {
     else ptr.set(k, new Set(v));
   }
   return {
-    scopes: joinTracked(a.scopes, b.scopes, a.assume, b.assume, (x) => x),
-    held: joinTracked(a.held, b.held, a.assume, b.assume, (x) => x),
+    scopes: joinTracked(a.scopes, b.scopes, a.assume, b.assume),
+    held: joinTracked(a.held, b.held, a.assume, b.assume),
     gfp,
     ptr,
-    cookies: joinTracked(a.cookies, b.cookies, a.assume, b.assume, (x, y) => new Set([...x, ...y])),
-    restored: new Set([...a.restored, ...b.restored]),
+    cookies: joinTracked(a.cookies, b.cookies, a.assume, b.assume),
+    consumed: unionMaps(a.consumed, b.consumed),
     assume: new Set([...a.assume].filter((l) => b.assume.has(l))),
   };
 }
 
+function unionMaps(a: Map<string, Set<number>>, b: Map<string, Set<number>>): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const [k, v] of a) out.set(k, new Set(v));
+  for (const [k, v] of b) {
+    const o = out.get(k);
+    if (o) for (const x of v) o.add(x);
+    else out.set(k, new Set(v));
+  }
+  return out;
+}
+
 function trackedKey<K, T>(m: Map<K, Tracked<T>>, show: (v: T) => string): string {
-  return [...m].map(([k, t]) => `${String(k)}:${t.must ? 1 : 0}:${t.cond ?? ''}:${show(t.v)}`).sort().join('|');
+  return [...m].map(([k, t]) => `${String(k)}:${t.must ? 1 : 0}:${t.cond?.join('&') ?? ''}:${show(t.v)}`).sort().join('|');
 }
 
 function stateKey(s: State): string {
@@ -120,20 +145,55 @@ function stateKey(s: State): string {
     trackedKey(s.held, () => ''),
     [...s.gfp].map(([k, v]) => k + '=' + JSON.stringify(v)).sort().join(','),
     [...s.ptr].map(([k, v]) => k + '=' + [...v].sort().join('.')).sort().join(','),
-    trackedKey(s.cookies, (v) => [...v].sort().join('.')),
-    [...s.restored].sort().join(','),
+    trackedKey(s.cookies, () => ''),
+    [...s.consumed].map(([k, v]) => k + '=' + [...v].sort().join('.')).sort().join(','),
     [...s.assume].sort().join(','),
   ].join('#');
 }
 
-/** The literal a branch condition tests, for simple conditions (`x`, `!x`, `p->f`). */
+/**
+ * The literal a branch condition tests, for conditions without side effects (`x`, `!x`, `p->f`,
+ * `(gfp & (__GFP_FS | __GFP_IO)) == __GFP_IO` as in mm/vmalloc.c): two tests of the same literal
+ * with no assignment to its variables in between take the same direction.
+ */
 function condLiteral(e: Expr): string | undefined {
   if (e.k === 'un' && e.op === '!') {
     const inner = condLiteral(e.e);
     return inner === undefined ? undefined : negate(inner);
   }
-  if (e.k === 'id' || e.k === 'field') return exprKey(e);
-  return undefined;
+  if (e.k === 'other' || hasSideEffects(e)) return undefined;
+  return exprKey(e);
+}
+
+function hasSideEffects(e: Expr): boolean {
+  const stack: Expr[] = [e];
+  while (stack.length) {
+    const x = stack.pop()!;
+    switch (x.k) {
+      case 'call': case 'assign': case 'other': return true;
+      case 'un': if (x.op === '++' || x.op === '--') return true; stack.push(x.e); break;
+      case 'bin': stack.push(x.l, x.r); break;
+      case 'cast': stack.push(x.e); break;
+      case 'cond': stack.push(x.c, x.t, x.f); break;
+      case 'field': stack.push(x.base); break;
+      case 'index': stack.push(x.base, x.index); break;
+      default: break;
+    }
+  }
+  return false;
+}
+
+/** Forget what branch literals said about `name` once it is assigned. */
+function invalidateLiterals(s: State, name: string): void {
+  const re = new RegExp(`(^|[^\\w])${name.replace(/[^\w]/g, '')}([^\\w]|$)`);
+  for (const lit of [...s.assume]) if (re.test(lit)) s.assume.delete(lit);
+  for (const m of [s.scopes, s.held, s.cookies] as Map<unknown, Tracked<unknown>>[]) {
+    for (const [k, t] of m) {
+      if (!t.cond?.some((l) => re.test(l))) continue;
+      const cond = t.cond.filter((l) => !re.test(l));
+      m.set(k, { v: t.v, must: t.must, cond: cond.length ? cond : undefined });
+    }
+  }
 }
 
 function lockKey(e: Expr | undefined): string {
@@ -163,6 +223,8 @@ class FunctionAnalysis {
   private gfpNames = new Set<string>();
   private ptrNames = new Set<string>();
   private paramIndex = new Map<string, number>();
+  /** Canonical texts of the cookies passed to restores (locals worth tracking as cookies). */
+  private restoreArgs = new Set<string>();
   /** call index → where its result goes. */
   private resultOf = new Map<number, { l?: Expr; returned?: boolean }>();
   private precise = true;
@@ -186,6 +248,7 @@ class FunctionAnalysis {
       if (v.type.includes('*')) this.ptrNames.add(v.name);
     }
     facts.params.forEach((p, i) => { if (p.name) this.paramIndex.set(p.name, i); });
+    for (const c of facts.calls) if (c.args[0] && model.scopeCall(c.callee)?.op === 'restore') this.restoreArgs.add(exprKey(c.args[0]));
     this.linkResults();
   }
 
@@ -294,12 +357,35 @@ class FunctionAnalysis {
       const target = tryCall.negated ? f : t;
       this.acquire(tryCall.call, target, tryCall.index);
     }
+    this.narrowByVmallocTest(op.cond, t, f);
     const lit = condLiteral(op.cond);
     if (lit) {
       refine(t, lit);
       refine(f, negate(lit));
     }
     return op.t === op.f ? [[op.t, t]] : [[op.t, t], [op.f, f]];
+  }
+
+  /**
+   * `if (is_vmalloc_addr(p))`: on the true branch p is vmalloc memory (a kvmalloc result that
+   * fell back), on the false branch kmalloc memory (fs/btrfs/send.c frees each way).
+   */
+  private narrowByVmallocTest(cond: Expr, t: State, f: State): void {
+    let negated = false;
+    let x = cond;
+    while (x.k === 'un' && x.op === '!') {
+      negated = !negated;
+      x = x.e;
+    }
+    if (x.k !== 'call' || x.fn !== 'is_vmalloc_addr' || !x.args[0]) return;
+    const key = exprKey(x.args[0]);
+    const keep = (st: State, fams: AllocFamily[]) => {
+      const src = st.ptr.get(key);
+      if (!src) return;
+      st.ptr.set(key, new Set([...src].filter((i) => fams.includes(this.model.allocator(this.calls[i].callee)?.family as AllocFamily))));
+    };
+    keep(negated ? f : t, ['vmalloc']);
+    keep(negated ? t : f, ['kmalloc', 'kmem_cache']);
   }
 
   private tryLockIn(e: Expr): { call: CallFact; index: number; negated: boolean } | undefined {
@@ -395,31 +481,19 @@ class FunctionAnalysis {
   }
 
   private allocation(index: number, c: CallFact, spec: NonNullable<ReturnType<Model['allocator']>>, s: State): void {
-    if (this.recording) {
-      let gfp: GfpValue;
-      let gfpText: string;
-      let gfpRng: Rng;
-      let implied = false;
-      const arg = spec.gfpArg === null ? undefined : c.args[spec.gfpArg];
-      if (arg) {
-        gfp = evalGfp(arg, this.gfpEnv(s));
-        gfpText = c.argText[spec.gfpArg!];
-        gfpRng = c.argRng[spec.gfpArg!];
-      } else {
-        const text = spec.implied ?? (spec.optionalGfp ? 'GFP_KERNEL' : '');
-        implied = true;
-        gfpText = text;
-        gfpRng = c.r;
-        gfp = text ? evalGfp(parseMaskText(text), { table: this.model.table }) : unknownGfp([], `no gfp argument at index ${spec.gfpArg}`);
-      }
-      if (spec.adds?.length && gfp.kind !== 'unknown') gfp = addBits(gfp, spec.adds, this.model);
-      if (gfp.kind === 'unknown') for (const u of gfp.unresolved) this.unresolved.add(u);
-      const ctx = this.context(s);
-      this.allocs.push({
-        index, callee: c.callee, spec, gfpText, gfpRng, gfpImplied: implied, gfp,
-        effective: effectiveGfp(gfp, ctx.scopes.map((x) => x.kind), this.model), ctx, rng: c.r,
-      });
-    }
+    if (!this.recording) return;
+    // The model knows implied masks, XFS KM_* flags, optional gfp arguments and added bits.
+    const gfp = allocatorGfp(spec, c.args, this.gfpEnv(s));
+    const arg = spec.gfpArg === null ? undefined : c.args[spec.gfpArg];
+    const implied = arg === undefined;
+    const gfpText = arg ? c.argText[spec.gfpArg!] : spec.implied ?? (spec.optionalGfp ? 'GFP_KERNEL' : '');
+    const gfpRng = arg ? c.argRng[spec.gfpArg!] : c.r;
+    if (gfp.kind === 'unknown') for (const u of gfp.unresolved) this.unresolved.add(u);
+    const ctx = this.context(s);
+    this.allocs.push({
+      index, callee: c.callee, spec, gfpText, gfpRng, gfpImplied: implied, gfp,
+      effective: effectiveGfp(gfp, ctx.scopes.map((x) => x.kind), this.model), ctx, rng: c.r,
+    });
   }
 
   private save(index: number, kind: ScopeKind, s: State): void {
@@ -432,10 +506,9 @@ class FunctionAnalysis {
       cookie = exprKey(res.l);
       const root = rootName(res.l);
       store = res.l.k === 'id' ? (this.localNames.has(res.l.name) || this.paramIndex.has(res.l.name) ? 'local' : 'global') : root && this.localNames.has(root) && res.l.k === 'index' ? 'local' : 'field';
-      s.cookies.set(cookie, { v: new Set([index]), must: true });
+      setCookie(s, cookie, index);
     }
     s.scopes.set(index, { v: { id: index, kind, opener: c.callee, rng: c.r, cookie, origin: 'memalloc' }, must: true });
-    s.restored.delete(index);
     if (this.recording && !this.regions.has(index)) {
       this.regions.set(index, { kind, saveIndex: index, saveRng: c.r, cookie, cookieStore: store, restores: [], leaks: [], innerCalls: [] });
     }
@@ -445,28 +518,39 @@ class FunctionAnalysis {
     const c = this.calls[index];
     const arg = c.args[0];
     const cookie = arg ? exprKey(arg) : '';
-    const def = s.cookies.get(cookie);
-    const producers = def ? [...def.v] : [];
+    const entries = cookieEntries(s, cookie);
     const open = [...s.scopes.values()].filter((x) => x.v.origin === 'memalloc').sort((a, b) => a.v.id - b.v.id);
     const record = (issue: Omit<ScopeIssue, 'restoreIndex' | 'restoreRng' | 'restoreKind' | 'cookie'>) => {
       if (this.recording) this.issues.push({ restoreIndex: index, restoreRng: c.r, restoreKind: kind, cookie, ...issue });
     };
-    if (!producers.length) {
-      // A cookie loaded from a struct field, a global or a parameter is a hand-off (jbd2, xfs).
+    const saveOf = (id: number) => {
+      const region = this.regions.get(id);
+      return region ? { kind: region.kind, rng: region.saveRng, opener: this.calls[id].callee } : undefined;
+    };
+    if (!entries.length) {
+      const consumed = s.consumed.get(cookie);
+      if (consumed?.size) {
+        record({ kind: 'double-restore', save: saveOf([...consumed][0]) });
+        return;
+      }
+      // A cookie loaded from a struct field, a global or a parameter is a hand-off (jbd2, xfs);
+      // a constant or a local no save ever wrote is not.
       const root = arg ? rootName(arg) : undefined;
-      const handOff = !arg || arg.k === 'field' || arg.k === 'index' || (root !== undefined && (this.paramIndex.has(root) || !this.localNames.has(root))) || arg.k === 'call';
+      const handOff = arg !== undefined && arg.k !== 'num' && (arg.k === 'field' || arg.k === 'index' || arg.k === 'call' ||
+        (root !== undefined && (this.paramIndex.has(root) || !this.localNames.has(root))));
       if (!handOff) record({ kind: 'no-save' });
       return;
     }
-    // Some path reaches here without any save having produced the cookie.
-    if (!def!.must) record({ kind: 'no-save' });
-    for (const id of producers) {
+    // Some path reaches here without any save (or hand-off) having produced the cookie.
+    const covered = entries.some((e) => e.must) || entries.some((e) => e.cond?.some((l) => entries.some((f) => f !== e && f.cond?.includes(negate(l)))));
+    if (!covered) record({ kind: 'no-save' });
+    for (const e of entries) {
+      s.cookies.delete(`${cookie}#${e.v.id}`);
+      if (e.v.id === 'foreign') continue;
+      const id = e.v.id;
       const fact = s.scopes.get(id);
       const region = this.regions.get(id);
-      if (!fact) {
-        if (s.restored.has(id)) record({ kind: 'double-restore', save: region ? { kind: region.kind, rng: region.saveRng, opener: this.calls[id].callee } : undefined });
-        continue;
-      }
+      if (!fact) continue;
       if (fact.v.kind !== kind && !(fact.v.kind === 'flags' || kind === 'flags')) {
         record({ kind: 'kind-mismatch', save: { kind: fact.v.kind, rng: fact.v.rng, opener: fact.v.opener } });
       } else {
@@ -477,7 +561,9 @@ class FunctionAnalysis {
       }
       // A mismatched restore still closes the scope its cookie came from (one defect, one finding).
       s.scopes.delete(id);
-      s.restored.add(id);
+      const consumed = s.consumed.get(cookie) ?? new Set<number>();
+      consumed.add(id);
+      s.consumed.set(cookie, consumed);
       if (this.recording && region && !region.restores.some((r) => r.index === index)) region.restores.push({ index, rng: c.r });
     }
   }
@@ -504,17 +590,21 @@ class FunctionAnalysis {
   private assign(op: Op & { op: 'assign' }, s: State, opIndex: number): void {
     const l = op.l;
     const lk = exprKey(l);
-    // Cookie variables are tracked by the save; any other write kills what they held.
-    if (!(op.r.k === 'call' && this.model.scopeCall(op.r.fn)?.op === 'save')) {
-      if (s.cookies.has(lk)) {
-        const src = op.r.k === 'id' ? s.cookies.get(op.r.name) : undefined;
-        if (src) s.cookies.set(lk, { ...src, v: new Set(src.v) });
-        else s.cookies.delete(lk);
-      } else if (op.r.k === 'id' && s.cookies.has(op.r.name)) {
-        s.cookies.set(lk, { ...s.cookies.get(op.r.name)!, v: new Set(s.cookies.get(op.r.name)!.v) });
-        this.cookieCopied(op.r.name, l);
+    // Cookie variables are tracked by the save; a copy carries them, any other write replaces them.
+    if (!(op.r.k === 'call' && this.model.scopeCall(op.r.fn)?.op === 'save') && (this.restoreArgs.has(lk) || cookieEntries(s, lk).length)) {
+      const src = op.r.k === 'id' ? cookieEntries(s, op.r.name) : [];
+      for (const e of cookieEntries(s, lk)) s.cookies.delete(`${lk}#${e.v.id}`);
+      s.consumed.delete(lk);
+      if (src.length) {
+        for (const e of src) s.cookies.set(`${lk}#${e.v.id}`, { ...e, v: { cookie: lk, id: e.v.id } });
+        if (l.k !== 'id') this.cookieCopied(op.r.k === 'id' ? op.r.name : '', l);
+      } else if (op.r.k !== 'num') {
+        // Loaded from a field, a parameter or a helper's result: a hand-off cookie.
+        s.cookies.set(`${lk}#foreign`, { v: { cookie: lk, id: 'foreign' }, must: true });
       }
     }
+    const root = rootName(l);
+    if (root) invalidateLiterals(s, root);
     if (isTaskFlags(l)) this.taskFlags(op, s, opIndex);
     if (l.k === 'id' && this.gfpNames.has(l.name)) {
       const rhs: Expr = op.aop === '=' ? op.r : { k: 'bin', op: op.aop.slice(0, -1), l, r: op.r };
@@ -624,32 +714,32 @@ class FunctionAnalysis {
   }
 }
 
+function cookieEntries(s: State, cookie: string): Tracked<CookieFact>[] {
+  const out: Tracked<CookieFact>[] = [];
+  for (const t of s.cookies.values()) if (t.v.cookie === cookie) out.push(t);
+  return out;
+}
+
+function setCookie(s: State, cookie: string, id: number): void {
+  for (const [k, t] of s.cookies) if (t.v.cookie === cookie) s.cookies.delete(k);
+  s.consumed.delete(cookie);
+  s.cookies.set(`${cookie}#${id}`, { v: { cookie, id }, must: true });
+}
+
 function refine(s: State, lit: string): void {
   const neg = negate(lit);
   for (const m of [s.scopes, s.held, s.cookies] as Map<unknown, Tracked<unknown>>[]) {
     for (const [k, t] of m) {
-      if (t.cond === neg) m.delete(k);
-      else if (t.cond === lit) m.set(k, { v: t.v, must: true });
+      if (!t.cond) continue;
+      if (t.cond.includes(neg)) m.delete(k);
+      else if (t.cond.includes(lit)) {
+        const cond = t.cond.filter((l) => l !== lit);
+        m.set(k, cond.length ? { v: t.v, must: false, cond } : { v: t.v, must: true });
+      }
     }
   }
   s.assume.delete(neg);
   s.assume.add(lit);
-}
-
-/** Allocator spellings such as 'GFP_KERNEL | __GFP_ZERO' from the model's tables. */
-function parseMaskText(text: string): Expr {
-  const parts = text.split('|').map((p) => p.trim()).filter(Boolean);
-  let e: Expr = { k: 'id', name: parts[0] };
-  for (const p of parts.slice(1)) e = { k: 'bin', op: '|', l: e, r: { k: 'id', name: p } };
-  return e;
-}
-
-function addBits(v: GfpValue, names: string[], model: Model): GfpValue {
-  let bits = 0;
-  for (const n of names) bits |= model.table.masks.get(n) ?? 0;
-  if (v.kind === 'known') return { kind: 'known', masks: [...new Set(v.masks.map((m) => (m | bits) >>> 0))].sort((a, b) => a - b) };
-  if (v.kind === 'param') return { ...v, add: (v.add | bits) >>> 0 };
-  return v;
 }
 
 /** The mask with the scopes applied, as current_gfp_context() does (include/linux/sched/mm.h). */

@@ -8,15 +8,17 @@
  */
 
 import type { Expr } from '../syntax/expr.js';
-import { mustParseCExpr } from './c-expr.js';
+import { mustParseCExpr } from '../syntax/c-expr.js';
 import type { GfpTable } from './gfp-tables.js';
 import { evalGfp, hasBit, isNonBlocking, known, maskNames, orGfp, unknown, type GfpEnv, type GfpValue } from './gfp.js';
 import { atLeast, inRange, type KernelVersion, type VersionRange } from './version.js';
 
+/** Allocator families, for free-function pairing and per-family rules. */
 export type AllocFamily =
   | 'kmalloc' | 'kmem_cache' | 'kvmalloc' | 'vmalloc' | 'page' | 'folio' | 'mempool' | 'percpu' | 'dma'
   | 'bio' | 'skb' | 'devm' | 'idr' | 'xarray' | 'pagecache' | 'other';
 
+/** One allocation API as it is on one kernel version (§3.1). */
 export interface AllocatorSpec {
   name: string;
   family: AllocFamily;

@@ -4,7 +4,7 @@
  */
 
 import { exprKey, type Expr } from '../syntax/expr.js';
-import { mustParseCExpr } from './c-expr.js';
+import { mustParseCExpr } from '../syntax/c-expr.js';
 import type { GfpTable } from './gfp-tables.js';
 import { SCOPE_CLEARS } from './memalloc-scopes.js';
 
@@ -35,6 +35,7 @@ export interface GfpEnv {
   mappingDefault?: number;
 }
 
+/** A `known` value from one mask or a list of possible masks (widened past the cap). */
 export function known(m: number | readonly number[]): GfpValue {
   const list = typeof m === 'number' ? [m] : m;
   const masks = [...new Set(list.map((x) => x >>> 0))].sort((a, b) => a - b);
@@ -42,6 +43,7 @@ export function known(m: number | readonly number[]): GfpValue {
   return { kind: 'known', masks };
 }
 
+/** An `unknown` value listing the names that could not be resolved. */
 export function unknown(names: readonly string[] = [], why?: string): GfpValue {
   const unresolved = [...new Set(names)];
   return why === undefined ? { kind: 'unknown', unresolved } : { kind: 'unknown', unresolved, why };
@@ -71,6 +73,7 @@ export function joinGfp(a: GfpValue, b: GfpValue): GfpValue {
   return unknown([], `the caller's mask '${p.name}' meets a constant mask`);
 }
 
+/** Structural equality (unknowns compare by their unresolved names). */
 export function gfpEquals(a: GfpValue, b: GfpValue): boolean {
   if (a.kind === 'known' && b.kind === 'known') {
     return a.masks.length === b.masks.length && a.masks.every((m, i) => m === b.masks[i]);
@@ -98,6 +101,7 @@ export function registerFlagNames(names: Iterable<string>): void {
   for (const n of names) ALL_FLAG_NAMES.add(n);
 }
 
+/** `mask` has every bit of flag or composite `name` (false when this version lacks it). */
 export function hasBit(mask: number, name: string, table: GfpTable): boolean {
   const b = bit(table, name);
   return b !== 0 && (mask & b) === b;
@@ -108,6 +112,7 @@ export function maySleep(mask: number, table: GfpTable): boolean {
   return hasBit(mask, '__GFP_DIRECT_RECLAIM', table);
 }
 
+/** No __GFP_DIRECT_RECLAIM: GFP_ATOMIC, GFP_NOWAIT, bare zone modifiers. */
 export function isNonBlocking(mask: number, table: GfpTable): boolean {
   return !maySleep(mask, table);
 }
@@ -140,17 +145,23 @@ export function mustHaveBit(v: GfpValue, name: string, table: GfpTable): boolean
   return false;
 }
 
+/** No possibility of `v` has flag `name`. */
 export function mustLackBit(v: GfpValue, name: string, table: GfpTable): boolean {
   return !mayHaveBit(v, name, table);
 }
 
+/** Some possibility of `v` lacks flag `name`. */
 export function mayLackBit(v: GfpValue, name: string, table: GfpTable): boolean {
   return !mustHaveBit(v, name, table);
 }
 
+/** Some possibility lets reclaim call into filesystems. */
 export function mayAllowFs(v: GfpValue, table: GfpTable): boolean { return mayHaveBit(v, '__GFP_FS', table); }
+/** Every possibility lacks __GFP_FS (GFP_NOFS-like whatever the caller passes). */
 export function mustLackFs(v: GfpValue, table: GfpTable): boolean { return mustLackBit(v, '__GFP_FS', table); }
+/** Some possibility lets reclaim issue I/O. */
 export function mayAllowIo(v: GfpValue, table: GfpTable): boolean { return mayHaveBit(v, '__GFP_IO', table); }
+/** Every possibility lacks __GFP_IO. */
 export function mustLackIo(v: GfpValue, table: GfpTable): boolean { return mustLackBit(v, '__GFP_IO', table); }
 /** Some possibility may sleep in the allocator (over-approximation for atomic-context checks). */
 export function mayBlock(v: GfpValue, table: GfpTable): boolean { return mayHaveBit(v, '__GFP_DIRECT_RECLAIM', table); }
@@ -225,13 +236,19 @@ export const MAPPING_GFP_MASKS: readonly string[] = ['GFP_HIGHUSER_MOVABLE', 'GF
 
 /**
  * Helpers that compute masks (§1.5), as C templates over ARG0, ARG1, … (include/linux/pagemap.h,
- * include/linux/gfp.h). current_gfp_context(), memalloc_noio_flags() and mapping_gfp_mask() are
- * handled in code (see evalGfp) because they depend on runtime state.
+ * include/linux/gfp.h, and a few pervasive inline helpers of net/ and fs/nfs/). A condition the
+ * evaluator cannot decide joins both arms. current_gfp_context(), memalloc_noio_flags() and
+ * mapping_gfp_mask() are handled in code (see evalGfp) because they depend on runtime state.
  */
 export const GFP_HELPER_TEMPLATES: Readonly<Record<string, string>> = {
   mapping_gfp_constraint: 'mapping_gfp_mask(ARG0) & ARG1',
   readahead_gfp_mask: 'mapping_gfp_mask(ARG0) | __GFP_NORETRY | __GFP_NOWARN',
   gfp_nested_mask: '(ARG0 & (GFP_KERNEL | GFP_ATOMIC | __GFP_NOLOCKDEP)) | __GFP_NORETRY | __GFP_NOMEMALLOC | __GFP_NOWARN',
+  // include/net/sock.h: in_softirq() ? GFP_ATOMIC : GFP_KERNEL
+  gfp_any: 'in_softirq() ? GFP_ATOMIC : GFP_KERNEL',
+  gfp_memcg_charge: 'in_softirq() ? GFP_ATOMIC : GFP_KERNEL',
+  // fs/nfs/internal.h (§1.5): workqueue workers add __GFP_NORETRY | __GFP_NOWARN
+  nfs_io_gfp_mask: 'in_wq_worker() ? current_gfp_context(GFP_KERNEL) | __GFP_NORETRY | __GFP_NOWARN : current_gfp_context(GFP_KERNEL)',
   BIT: '1 << ARG0',
   BIT_ULL: '1 << ARG0',
 };

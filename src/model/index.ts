@@ -7,7 +7,6 @@
 export const MODEL_VERSION = '1';
 
 export * from './version.js';
-export * from './c-expr.js';
 export * from './gfp-tables.js';
 export * from './gfp.js';
 export * from './memalloc-scopes.js';

@@ -4,6 +4,7 @@
  * include/linux/cleanup.h users (6.12).
  */
 
+/** What a call does to the lock and atomic-context state. */
 export interface LockCall {
   op: 'acquire' | 'release' | 'tryacquire';
   /** Holding it makes the context atomic (spinning, preemption/irqs/bh off, RCU). */

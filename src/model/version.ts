@@ -3,6 +3,7 @@
  * memalloc scope API, allocator-model.md §2.6) to the newest modelled release.
  */
 
+/** A kernel release as major.minor (the sublevel never changes what the model knows). */
 export interface KernelVersion {
   major: number;
   minor: number;

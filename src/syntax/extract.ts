@@ -3,6 +3,7 @@
  * (`list_for_each_entry(...) { }`) become loops, `guard()`/`scoped_guard()` become guard scopes,
  * and ERROR subtrees are searched for the calls and functions they still contain.
  */
+import { parseCExpr } from './c-expr.js';
 import type { Expr } from './expr.js';
 import type {
   AddressTakenFact, CallFact, CommentFact, FileFacts, FunctionFacts, MacroFact, Op, ParamFact, Rng,
@@ -144,70 +145,9 @@ function macroFact(n: SyntaxNode): MacroFact | undefined {
   if (!name || !value) return undefined;
   const body = value.text;
   if (!/GFP|gfp/.test(body) || body.length > 400) return undefined;
-  return { name, expr: parseMacroBody(body), line: n.startPosition.row };
-}
-
-/**
- * Macro bodies are preproc_arg text, not parsed expressions. They are short flag expressions
- * (`(GFP_NOFS | __GFP_ZERO)`), so a small precedence parser over the tokens is enough.
- */
-export function parseMacroBody(body: string): Expr {
-  const src = body.replace(/\\\n/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/.*$/gm, ' ').trim();
-  const toks = src.match(/0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*|[A-Za-z_]\w*|\|\||&&|<<|>>|[()|&~^!,]|\S/g) ?? [];
-  let i = 0;
-  const fail: Expr = { k: 'other', text: src };
-  const prec: Record<string, number> = { '|': 1, '^': 2, '&': 3, '<<': 4, '>>': 4 };
-  function primary(): Expr | undefined {
-    const t = toks[i++];
-    if (t === undefined) return undefined;
-    if (t === '(') {
-      // A cast such as `(__force gfp_t)` is skipped.
-      if (/^(__force|gfp_t|unsigned|int|__u32|u32)$/.test(toks[i] ?? '')) {
-        while (i < toks.length && toks[i] !== ')') i++;
-        i++;
-        return primary();
-      }
-      const e = expr(0);
-      if (toks[i++] !== ')' || !e) return undefined;
-      return e;
-    }
-    if (t === '~' || t === '!') {
-      const e = primary();
-      return e ? { k: 'un', op: t, e } : undefined;
-    }
-    if (/^\d|^0[xX]/.test(t)) {
-      const v = Number.parseInt(t.replace(/[uUlL]+$/, ''), t.startsWith('0x') || t.startsWith('0X') ? 16 : 10);
-      return { k: 'num', value: Number.isFinite(v) ? v : null, text: t };
-    }
-    if (/^[A-Za-z_]/.test(t)) {
-      if (toks[i] === '(') {
-        i++;
-        const args: Expr[] = [];
-        while (i < toks.length && toks[i] !== ')') {
-          const a = expr(0);
-          if (!a) return undefined;
-          args.push(a);
-          if (toks[i] === ',') i++;
-        }
-        i++;
-        return { k: 'call', fn: t, args };
-      }
-      return { k: 'id', name: t };
-    }
-    return undefined;
-  }
-  function expr(minPrec: number): Expr | undefined {
-    let l = primary();
-    while (l && i < toks.length && prec[toks[i]] !== undefined && prec[toks[i]] > minPrec) {
-      const op = toks[i++];
-      const r = expr(prec[op]);
-      if (!r) return undefined;
-      l = { k: 'bin', op, l, r };
-    }
-    return l;
-  }
-  const e = expr(0);
-  return e && i === toks.length ? e : fail;
+  // Macro bodies are preproc_arg text, not parsed expressions: parse the flag expression.
+  const e = parseCExpr(body.replace(/\\\n/g, ' '));
+  return { name, expr: 'error' in e ? { k: 'other', text: body.trim().slice(0, 200) } : e, line: n.startPosition.row };
 }
 
 function exportedName(n: SyntaxNode): string | undefined {

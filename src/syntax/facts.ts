@@ -61,6 +61,13 @@ export interface AddressTakenFact { name: string; slot?: string; structType?: st
 
 export interface CommentFact { line: number; endLine: number; col: number; text: string; ownLine: boolean }
 
+/**
+ * Version of the facts' shape AND of the extraction producing them: bump it with any change to
+ * the interfaces above or to what extract.ts puts in them. It keys the on-disk facts cache
+ * (src/program/facts-cache.ts), so a bump makes every cached entry a miss.
+ */
+export const FACTS_VERSION = 1;
+
 export interface FileFacts {
   functions: FunctionFacts[];
   macros: MacroFact[];

@@ -3,7 +3,7 @@ import {
   allocatorGfp, allocatorNames, allocMaySleep, freeMatches, kvmallocBehaviour, lookupAllocator, lookupFree, nofailProblems,
   vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocMaskProblems, xfsKmFlagsToGfp,
 } from '../../src/model/allocators.js';
-import { parseCExpr } from '../../src/model/c-expr.js';
+import { parseCExpr } from '../../src/syntax/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
 import { known, type GfpValue } from '../../src/model/gfp.js';
 import type { Expr } from '../../src/syntax/expr.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCExpr } from '../../src/model/c-expr.js';
+import { parseCExpr } from '../../src/syntax/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
 import {
   allowsFs, allowsIo, bit, evalGfp, formatGfpValue, gfpEquals, hasBit, isNonBlocking, joinGfp, known, maskNames,
@@ -117,9 +117,17 @@ describe('evalGfp', () => {
     expect((ev('A | B') as { unresolved: string[] }).unresolved.sort()).toEqual(['A', 'B']);
   });
 
+  it('knows the pervasive helpers gfp_any() and nfs_io_gfp_mask() (§1.5)', () => {
+    expect(ev('gfp_any()')).toEqual({ kind: 'known', masks: [ATOMIC_612, KERNEL] });
+    const nfs = ev('nfs_io_gfp_mask()');
+    expect(nfs.kind).toBe('known');
+    expect((nfs as { masks: number[] }).masks).toEqual(expect.arrayContaining([KERNEL, NOFS, NOIO, KERNEL | NORETRY | NOWARN]));
+    expect(mustBlock(nfs, t612)).toBe(true);
+  });
+
   it('reports calls it cannot model as unknown with the function name', () => {
-    const v = ev('nfs_io_gfp_mask()');
-    expect(v).toMatchObject({ kind: 'unknown', unresolved: ['nfs_io_gfp_mask'] });
+    const v = ev('my_driver_gfp_mask()');
+    expect(v).toMatchObject({ kind: 'unknown', unresolved: ['my_driver_gfp_mask'] });
   });
 
   it('mapping_gfp_constraint(m, ~__GFP_FS) certainly lacks FS, whatever the mapping (§1.5)', () => {

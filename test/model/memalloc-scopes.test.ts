@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCExpr } from '../../src/model/c-expr.js';
+import { parseCExpr } from '../../src/syntax/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
 import {
   applyScopes, cookieSemantics, PF_MEMALLOC_FLAGS, pfMemallocKinds, restoreZeroSemantics, scopeCall, scopeCovers,

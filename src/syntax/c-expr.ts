@@ -3,7 +3,7 @@
  * definition strings): text → Expr. Not a C parser; source files go through src/syntax.
  */
 
-import type { Expr } from '../syntax/expr.js';
+import type { Expr } from './expr.js';
 
 type Tok =
   | { t: 'id'; v: string }
