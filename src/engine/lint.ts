@@ -14,12 +14,14 @@ import type { Expr } from '../syntax/expr.js';
 import type { CommentFact, FileFacts, Rng } from '../syntax/facts.js';
 import { discoverFiles } from '../program/discover.js';
 import { buildProgram } from '../program/program.js';
-import { extractSource, readSource, decodeSource } from '../program/source.js';
+import { extractSource, readSource } from '../program/source.js';
+import { collectFacts } from '../program/workers.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { LintOptions, LintResult } from './lint-types.js';
 import { resolveRuleSelection } from './registry.js';
 import { renderMessage, type Rule } from './rule.js';
 import { applySuppressions } from './suppressions.js';
+import { toolVersion } from './tool-info.js';
 
 export const DEFAULT_FILE_TIMEOUT_MS = 5000;
 
@@ -101,21 +103,14 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
 
   // 2. Per-file facts.
   const budget = opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
-  const files: AnalysedFile[] = [];
-  let done = 0;
-  for (const inp of inputs) {
-    if (opts.signal?.aborted) break;
-    const read = inp.text !== undefined ? decodeSource(Buffer.from(inp.text, 'utf8')) : readSource(inp.abs!);
-    if ('skip' in read) skip(inp.path, read.skip);
-    else {
-      const ex = extractSource(read.text, budget);
-      if ('skip' in ex) skip(inp.path, ex.skip);
-      else files.push({ path: inp.path, facts: ex.facts });
-    }
-    opts.onProgress?.(++done, inputs.length);
-    // Let SIGINT/SIGTERM handlers run between files.
-    if (done % 16 === 0) await new Promise((r) => setImmediate(r));
-  }
+  // Worker threads, pre-scan and facts cache: src/program/workers.ts. Files come back in input order.
+  const collected = await collectFacts(
+    inputs,
+    { cwd: opts.cwd, paths: opts.paths, jobs: opts.jobs, cacheDir: opts.cacheDir, noCache: opts.noCache, fileTimeoutMs: budget, signal: opts.signal, toolVersion: toolVersion() },
+    skip,
+    opts.onProgress,
+  );
+  const files: AnalysedFile[] = collected.files;
   if (opts.signal?.aborted) throw new LintError('interrupted');
 
   // 3. Model: version, GFP table from the tree, aliases defined by macro in scanned files.
@@ -166,7 +161,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       allocationSites,
       seconds: (performance.now() - t0) / 1000,
       unresolved,
-      cacheHits: 0,
+      cacheHits: collected.stats.cacheHits,
     },
   };
 }

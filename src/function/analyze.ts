@@ -39,8 +39,12 @@ interface HeldFact extends HeldRef { key: string; cls: string; guardId?: number 
  */
 interface Tracked<T> { v: T; must: boolean; cond?: string[] }
 
-/** One (cookie variable, producer) pair: the save call index, or 'foreign' (assigned elsewhere). */
-interface CookieFact { cookie: string; id: number | 'foreign' }
+/**
+ * One (cookie variable, producer) pair: the save call index, or 'foreign' (assigned elsewhere);
+ * 'any' records that the variable holds some cookie, so a path merge of two producers still
+ * knows that every path has one.
+ */
+interface CookieFact { cookie: string; id: number | 'foreign' | 'any' }
 
 interface State {
   scopes: Map<number, Tracked<ScopeFact>>;
@@ -76,13 +80,15 @@ function cloneState(s: State): State {
 const negate = (lit: string) => (lit.startsWith('!') ? lit.slice(1) : '!' + lit);
 
 /**
- * The condition of a fact held on one side of a join only: the literals assumed on that side
- * (plus its own condition), provided the other side contradicts one of them.
+ * The condition of a fact held on one side of a join only: its own condition plus the literals
+ * assumed on that side that the other side contradicts.
  */
 function onlyOn(x: Tracked<unknown>, present: Set<string>, absent: Set<string>): string[] | undefined {
   if (!x.must && !x.cond) return undefined;
-  if (![...present].some((l) => absent.has(negate(l)))) return x.cond;
-  return [...new Set([...(x.cond ?? []), ...present])].sort();
+  // Only the literals that tell the two sides apart: the rest hold on both.
+  const split = [...present].filter((l) => absent.has(negate(l)));
+  if (!split.length) return x.cond;
+  return [...new Set([...(x.cond ?? []), ...split])].sort();
 }
 
 function joinTracked<K, T>(a: Map<K, Tracked<T>>, b: Map<K, Tracked<T>>, sa: Set<string>, sb: Set<string>): Map<K, Tracked<T>> {
@@ -271,7 +277,13 @@ class FunctionAnalysis {
       const id = -1_000_000 - entry.scopes.size;
       entry.scopes.set(id, { v: { id, kind: s.kind, opener: s.opener, rng: s.rng, cookie: s.cookie, origin: 'provider' }, must: true });
     }
+    // The in-state of an op is the join of its predecessors' latest out-states (recomputed, not
+    // accumulated, so that re-joining an unchanged predecessor never weakens path conditions).
+    const edgeStates: Map<number, State>[] = Array.from({ length: n + 1 }, () => new Map());
+    edgeStates[0].set(-1, entry);
     inStates[0] = entry;
+    const inKeys: string[] = new Array(n + 1);
+    inKeys[0] = stateKey(entry);
     const visits = new Uint32Array(n + 1);
     const work: number[] = [0];
     const queued = new Uint8Array(n + 1);
@@ -288,10 +300,14 @@ class FunctionAnalysis {
         break;
       }
       for (const [succ, out] of this.transfer(i, inStates[i]!)) {
-        const old = inStates[succ];
-        const next = old ? joinState(old, out) : out;
-        if (!old || stateKey(old) !== stateKey(next)) {
+        const edges = edgeStates[succ];
+        edges.set(i, out);
+        let next: State | undefined;
+        for (const pred of [...edges.keys()].sort((a, b) => a - b)) next = next ? joinState(next, edges.get(pred)!) : edges.get(pred)!;
+        const key = stateKey(next!);
+        if (key !== inKeys[succ]) {
           inStates[succ] = next;
+          inKeys[succ] = key;
           if (!queued[succ]) {
             queued[succ] = 1;
             work.push(succ);
@@ -542,11 +558,14 @@ class FunctionAnalysis {
       return;
     }
     // Some path reaches here without any save (or hand-off) having produced the cookie.
-    const covered = entries.some((e) => e.must) || entries.some((e) => e.cond?.some((l) => entries.some((f) => f !== e && f.cond?.includes(negate(l)))));
+    // Every path has a cookie when the variable is set on all of them, or when one producer is
+    // certain here (after branch refinement), or two producers are on complementary branches.
+    const covered = s.cookies.get(`${cookie}#any`)?.must || entries.some((e) => e.must) ||
+      entries.some((e) => e.cond?.some((l) => entries.some((f) => f !== e && f.cond?.includes(negate(l)))));
     if (!covered) record({ kind: 'no-save' });
+    clearCookie(s, cookie);
     for (const e of entries) {
-      s.cookies.delete(`${cookie}#${e.v.id}`);
-      if (e.v.id === 'foreign') continue;
+      if (e.v.id === 'foreign' || e.v.id === 'any') continue;
       const id = e.v.id;
       const fact = s.scopes.get(id);
       const region = this.regions.get(id);
@@ -591,16 +610,17 @@ class FunctionAnalysis {
     const l = op.l;
     const lk = exprKey(l);
     // Cookie variables are tracked by the save; a copy carries them, any other write replaces them.
-    if (!(op.r.k === 'call' && this.model.scopeCall(op.r.fn)?.op === 'save') && (this.restoreArgs.has(lk) || cookieEntries(s, lk).length)) {
-      const src = op.r.k === 'id' ? cookieEntries(s, op.r.name) : [];
-      for (const e of cookieEntries(s, lk)) s.cookies.delete(`${lk}#${e.v.id}`);
+    const rhsCookie = op.r.k === 'id' && [...s.cookies.values()].some((t) => t.v.cookie === (op.r as { name: string }).name);
+    if (!(op.r.k === 'call' && this.model.scopeCall(op.r.fn)?.op === 'save') && (rhsCookie || this.restoreArgs.has(lk) || cookieEntries(s, lk).length)) {
+      const src = op.r.k === 'id' ? [...s.cookies.values()].filter((t) => t.v.cookie === (op.r as { name: string }).name) : [];
+      clearCookie(s, lk);
       s.consumed.delete(lk);
       if (src.length) {
         for (const e of src) s.cookies.set(`${lk}#${e.v.id}`, { ...e, v: { cookie: lk, id: e.v.id } });
         if (l.k !== 'id') this.cookieCopied(op.r.k === 'id' ? op.r.name : '', l);
       } else if (op.r.k !== 'num') {
         // Loaded from a field, a parameter or a helper's result: a hand-off cookie.
-        s.cookies.set(`${lk}#foreign`, { v: { cookie: lk, id: 'foreign' }, must: true });
+        setCookie(s, lk, 'foreign');
       }
     }
     const root = rootName(l);
@@ -716,14 +736,19 @@ class FunctionAnalysis {
 
 function cookieEntries(s: State, cookie: string): Tracked<CookieFact>[] {
   const out: Tracked<CookieFact>[] = [];
-  for (const t of s.cookies.values()) if (t.v.cookie === cookie) out.push(t);
+  for (const t of s.cookies.values()) if (t.v.cookie === cookie && t.v.id !== 'any') out.push(t);
   return out;
 }
 
-function setCookie(s: State, cookie: string, id: number): void {
+function clearCookie(s: State, cookie: string): void {
   for (const [k, t] of s.cookies) if (t.v.cookie === cookie) s.cookies.delete(k);
+}
+
+function setCookie(s: State, cookie: string, id: number | 'foreign'): void {
+  clearCookie(s, cookie);
   s.consumed.delete(cookie);
   s.cookies.set(`${cookie}#${id}`, { v: { cookie, id }, must: true });
+  s.cookies.set(`${cookie}#any`, { v: { cookie, id: 'any' }, must: true });
 }
 
 function refine(s: State, lit: string): void {

@@ -21,7 +21,7 @@ export interface JobTask {
   /**
    * 'file': everything; 'cached': the stat index says this content (`hash`) has facts, so read the
    * cache entry and touch the source only if the entry is unusable; 'parse': the file was trivial
-   * but a widening round wants it parsed.
+   * but a widening round wants it parsed (no pre-scan; the cache is tried first when `hash` is set).
    */
   mode: 'file' | 'cached' | 'parse';
   hash?: string;
@@ -68,7 +68,8 @@ function checkBytes(buf: Buffer): string | undefined {
 
 export function runJob(t: JobTask, ctx: JobContext): JobResult {
   const { i } = t;
-  if (t.mode === 'cached' && t.hash && ctx.cache && !t.noRead) {
+  // A content hash known from the stat index: try the cache before touching the source.
+  if (t.mode !== 'file' && t.hash && ctx.cache && !t.noRead) {
     const json = ctx.cache.read(t.hash);
     if (json !== undefined) return { i, kind: 'facts', json, hash: t.hash, hit: true };
   }
@@ -84,11 +85,11 @@ export function runJob(t: JobTask, ctx: JobContext): JobResult {
   const hash = contentHash(buf);
   // The pre-scan comes before the cache: whether a file is parsed must not depend on what an
   // earlier run (perhaps with another pre-scan) happened to cache.
-  if (t.mode === 'file') {
+  if (t.mode !== 'parse') {
     const p = ctx.prescan.scan(buf.toString('latin1'));
     if (!p.keep) return { i, kind: 'trivial', hash, calls: p.callHashes ?? [] };
   }
-  if (ctx.cache && !t.noRead) {
+  if (ctx.cache && !t.noRead && !(t.mode !== 'file' && hash === t.hash)) {
     const json = ctx.cache.read(hash);
     if (json !== undefined) return { i, kind: 'facts', json, hash, hit: true };
   }
