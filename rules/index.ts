@@ -9,6 +9,7 @@ import gfpContradiction from './gfp-contradiction.js';
 import gfpParamIgnored from './gfp-param-ignored.js';
 import kvmallocNoFallback from './kvmalloc-no-fallback.js';
 import nofailMisuse from './nofail-misuse.js';
+import nofsCargoCult from './nofs-cargo-cult.js';
 import nofsRedundant from './nofs-redundant.js';
 import scopeMismatch from './scope-mismatch.js';
 import scopeOpenCoded from './scope-open-coded.js';
@@ -23,6 +24,7 @@ export const rules: Rule[] = [
   gfpParamIgnored,
   kvmallocNoFallback,
   nofailMisuse,
+  nofsCargoCult,
   nofsRedundant,
   scopeMismatch,
   scopeOpenCoded,

@@ -7,9 +7,10 @@ export default defineRule({
   severity: 'warning',
   confidence: 'high',
   recommended: true,
-  scope: 'function',
+  scope: 'program',
   messages: {
-    redundant: "'{{gfp}}' is redundant: '{{callee}}()' already runs inside the {{scope}} scope opened by '{{opener}}()' on line {{line}}",
+    redundant: "'{{gfp}}' is redundant: '{{callee}}()' already runs inside the {{scope}} scope opened by '{{opener}}()' on line {{line}}{{when}}",
+    redundantByCallers: "'{{gfp}}' is redundant: every known caller reaches '{{fn}}()' inside a {{scope}} scope, e.g. {{chain}}",
   },
   docs: {
     rationale:
@@ -21,20 +22,32 @@ export default defineRule({
     limitations: 'A journal handle (ext4, ocfs2) is a scope only when the journal is enabled: in ext4 no-journal mode the handle opens no scope (spec §5).',
     references: ['Documentation/core-api/gfp_mask-from-fs-io.rst', 'include/linux/sched/mm.h'],
   },
-  *check(fn, { model }) {
+  *check(fn, { model, program }) {
+    const called = program.calledIn(fn);
     for (const a of fn.allocations) {
-      if (a.gfpImplied || !a.ctx.precise || !a.ctx.scopes.length) continue;
+      if (a.gfpImplied || !a.ctx.precise) continue;
       const noio = mustAll(a.gfp, (m) => isNoioLike(model, m));
       const nofs = noio || mustAll(a.gfp, (m) => isNofsLike(model, m));
       if (!nofs) continue;
       // Innermost scope strict enough: NOIO covers NOFS; NOFS does not cover NOIO.
       const scope = [...a.ctx.scopes].reverse().find((s) => s.kind === 'noio' || (!noio && s.kind === 'nofs'));
-      if (!scope) continue;
+      if (scope) {
+        yield {
+          message: 'redundant',
+          at: a.gfpRng,
+          data: { gfp: a.gfpText, callee: a.callee, scope: scope.kind.toUpperCase(), opener: scope.opener, line: lineOf(scope.rng), when: scope.onlyWhen ? ` (${scope.onlyWhen})` : '' },
+          related: [{ at: scope.rng, note: `'${scope.opener}()' opens the ${scope.kind} scope here; effective mask at the call: ${describeGfp(model, a.effective)}` }],
+        };
+        continue;
+      }
+      // Interprocedural: every known caller, directly or through its own callers, is in scope.
+      const byCallers = called?.unknownCallers ? undefined : called?.scopes.find((s) => s.kind === 'noio' || (!noio && s.kind === 'nofs'));
+      if (!byCallers) continue;
       yield {
-        message: 'redundant',
+        message: 'redundantByCallers',
         at: a.gfpRng,
-        data: { gfp: a.gfpText, callee: a.callee, scope: scope.kind.toUpperCase(), opener: scope.opener, line: lineOf(scope.rng) },
-        related: [{ at: scope.rng, note: `'${scope.opener}()' opens the ${scope.kind} scope here; effective mask at the call: ${describeGfp(model, a.effective)}` }],
+        data: { gfp: a.gfpText, fn: fn.name, scope: byCallers.kind.toUpperCase(), chain: byCallers.via.map((w) => w.note).join(' → ') },
+        related: byCallers.via.map((w) => ({ at: w.rng, file: w.file, note: w.note })),
       };
     }
   },

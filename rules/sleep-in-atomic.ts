@@ -7,8 +7,9 @@ export default defineRule({
   severity: 'error',
   confidence: 'high',
   recommended: true,
-  scope: 'function',
+  scope: 'program',
   messages: {
+    callSleeps: "'{{callee}}()' may sleep ({{why}}) but is called inside an atomic section ({{reason}}: '{{what}}' on line {{line}})",
     maySleep: "'{{callee}}()' with '{{gfp}}' may sleep in direct reclaim inside an atomic section ({{reason}}: '{{what}}' on line {{line}})",
     alwaysSleeps: "'{{callee}}()' may sleep whatever its mask, inside an atomic section ({{reason}}: '{{what}}' on line {{line}})",
   },
@@ -22,7 +23,24 @@ export default defineRule({
     limitations: 'Only sections opened in the same function are seen here: a function called with a spinlock held by its caller is the interprocedural analysis\'s part.',
     references: ['Documentation/core-api/memory-allocation.rst', 'include/linux/gfp.h', 'mm/vmalloc.c'],
   },
-  *check(fn, { model }) {
+  *check(fn, { model, program }) {
+    const allocIndexes = new Set(fn.allocations.map((a) => a.index));
+    for (const c of fn.calls) {
+      if (allocIndexes.has(c.index) || c.call.indirect || !c.ctx.precise) continue;
+      const atomic = c.ctx.held.find((h) => h.atomic);
+      if (!atomic) continue;
+      const sleeps = program.summaryOf(c.call.callee, fn.file)?.maySleep;
+      if (!sleeps) continue;
+      yield {
+        message: 'callSleeps',
+        at: c.call.r,
+        data: { callee: c.call.callee, why: sleeps[sleeps.length - 1].note, reason: atomic.reason, what: atomic.what, line: lineOf(atomic.rng) },
+        related: [
+          { at: atomic.rng, note: `'${atomic.what}' makes the context atomic here (${atomic.reason})` },
+          ...sleeps.map((w) => ({ at: w.rng, file: w.file, note: w.note })),
+        ],
+      };
+    }
     for (const a of fn.allocations) {
       if (!a.ctx.precise) continue;
       // The __xa_*() calls are made with the xa_lock held and drop it to allocate when the mask

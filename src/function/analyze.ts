@@ -12,7 +12,7 @@ import { applyScopes, type ScopeKind } from '../model/memalloc-scopes.js';
 import { exprKey, identifiersOf, rootName, type Expr } from '../syntax/expr.js';
 import type { CallFact, FunctionFacts, Op, Rng } from '../syntax/facts.js';
 import type {
-  AllocSite, CallSite, CookieStore, ExecContext, FreeSite, FunctionView, HeldRef, OpenCodedScope,
+  AllocSite, CallSite, CookieStore, ExecContext, ExitScope, FreeSite, FunctionView, HeldRef, OpenCodedScope,
   ScopeIssue, ScopeRef, ScopeRegion,
 } from './view.js';
 
@@ -29,6 +29,7 @@ interface ScopeFact {
   cookie: string;
   /** memalloc save/restore (checked for balance) vs provider or open-coded (context only). */
   origin: 'memalloc' | 'provider' | 'open-coded';
+  onlyWhen?: string;
 }
 
 interface HeldFact extends HeldRef { key: string; cls: string; guardId?: number }
@@ -44,7 +45,7 @@ interface Tracked<T> { v: T; must: boolean; cond?: string[] }
  * 'any' records that the variable holds some cookie, so a path merge of two producers still
  * knows that every path has one.
  */
-interface CookieFact { cookie: string; id: number | 'foreign' | 'any' }
+interface CookieFact { cookie: string; id: number | 'foreign' | 'any'; fromParam?: number }
 
 interface State {
   scopes: Map<number, Tracked<ScopeFact>>;
@@ -244,6 +245,9 @@ class FunctionAnalysis {
   private openCoded: OpenCodedScope[] = [];
   private unresolved = new Set<string>();
   private recording = false;
+  private exitScopes: ExitScope[] = [];
+  private handOffRestores: { index: number; param: number; kind: ScopeKind }[] = [];
+  private releasesCallersLock = false;
 
   constructor(private facts: FunctionFacts, private file: string, private model: Model, private options: AnalyzeOptions) {
     this.ops = facts.ops;
@@ -426,7 +430,7 @@ class FunctionAnalysis {
   private context(s: State): ExecContext {
     const scopes = [...s.scopes.values()].sort((a, b) => a.v.id - b.v.id);
     const held = [...s.held.values()];
-    const ref = (f: ScopeFact): ScopeRef => ({ kind: f.kind, opener: f.opener, rng: f.rng, cookie: f.cookie });
+    const ref = (f: ScopeFact): ScopeRef => (f.onlyWhen ? { kind: f.kind, opener: f.opener, rng: f.rng, cookie: f.cookie, onlyWhen: f.onlyWhen } : { kind: f.kind, opener: f.opener, rng: f.rng, cookie: f.cookie });
     const h = (f: HeldFact): HeldRef => ({ what: f.what, lock: f.lock, atomic: f.atomic, reason: f.reason, rng: f.rng });
     return {
       scopes: scopes.filter((x) => x.must).map((x) => ref(x.v)),
@@ -465,13 +469,18 @@ class FunctionAnalysis {
     const start = this.model.providerStart(name);
     if (start) {
       const res = this.resultOf.get(index);
-      const handle = res?.l ? exprKey(res.l) : c.args.find((a) => a.k === 'un' && a.op === '&') ? exprKey((c.args.find((a) => a.k === 'un' && a.op === '&') as { e: Expr }).e) : name;
-      s.scopes.set(index, { v: { id: index, kind: start.kind, opener: name, rng: c.r, cookie: handle, origin: 'provider' }, must: true });
+      const byParam = typeof start.handleParam === 'number' ? c.args[start.handleParam] : undefined;
+      const addrArg = c.args.find((a) => a.k === 'un' && a.op === '&') as { e: Expr } | undefined;
+      const handle = byParam ? lockKey(byParam) : res?.l ? exprKey(res.l) : res?.returned ? '<return>' : addrArg ? exprKey(addrArg.e) : name;
+      s.scopes.set(index, { v: { id: index, kind: start.kind, opener: name, rng: c.r, cookie: handle, origin: 'provider', onlyWhen: start.onlyWhen }, must: true });
       return;
     }
     const stop = this.model.providerStop(name);
     if (stop) {
-      const handle = c.args[0] ? exprKey(c.args[0]) : '';
+      const handleArg = typeof stop.handleParam === 'number' ? c.args[stop.handleParam] : c.args[0];
+      const handle = handleArg ? lockKey(handleArg) : '';
+      const root = handleArg ? rootName(handleArg) : undefined;
+      if (this.recording && root !== undefined && this.paramIndex.has(root)) this.handOffRestores.push({ index, param: this.paramIndex.get(root)!, kind: stop.kind });
       const open = [...s.scopes.values()].filter((x) => x.v.origin === 'provider' && x.v.id >= 0);
       const match = open.find((x) => x.v.cookie === handle) ?? open[open.length - 1];
       if (match) s.scopes.delete(match.v.id);
@@ -555,6 +564,7 @@ class FunctionAnalysis {
       const handOff = arg !== undefined && arg.k !== 'num' && (arg.k === 'field' || arg.k === 'index' || arg.k === 'call' ||
         (root !== undefined && (this.paramIndex.has(root) || !this.localNames.has(root))));
       if (!handOff) record({ kind: 'no-save' });
+      else if (this.recording && root !== undefined && this.paramIndex.has(root)) this.handOffRestores.push({ index, param: this.paramIndex.get(root)!, kind });
       return;
     }
     // Some path reaches here without any save (or hand-off) having produced the cookie.
@@ -565,6 +575,7 @@ class FunctionAnalysis {
     if (!covered) record({ kind: 'no-save' });
     clearCookie(s, cookie);
     for (const e of entries) {
+      if (e.v.id === 'foreign' && e.v.fromParam !== undefined && this.recording) this.handOffRestores.push({ index, param: e.v.fromParam, kind });
       if (e.v.id === 'foreign' || e.v.id === 'any') continue;
       const id = e.v.id;
       const fact = s.scopes.get(id);
@@ -604,6 +615,7 @@ class FunctionAnalysis {
     // Release the matching acquisitions (all paths' versions); fall back to the newest of the class.
     const victims = exact.length ? exact : same.slice(-1);
     for (const v of victims) s.held.delete(v.v.key);
+    if (!victims.length && this.recording && spec.atomic) this.releasesCallersLock = true;
   }
 
   private assign(op: Op & { op: 'assign' }, s: State, opIndex: number): void {
@@ -621,6 +633,8 @@ class FunctionAnalysis {
       } else if (op.r.k !== 'num') {
         // Loaded from a field, a parameter or a helper's result: a hand-off cookie.
         setCookie(s, lk, 'foreign');
+        const from = rootName(op.r);
+        if (from !== undefined && this.paramIndex.has(from)) s.cookies.set(`${lk}#foreign`, { v: { cookie: lk, id: 'foreign', fromParam: this.paramIndex.get(from)! }, must: true });
       }
     }
     const root = rootName(l);
@@ -688,6 +702,7 @@ class FunctionAnalysis {
     if (end && last && last.op !== 'ret') exits.push({ state: end, rng: this.facts.r.slice() as Rng, what: 'end of function' });
     for (const ex of exits) {
       const returned = ex.value ? exprKey(ex.value) : undefined;
+      for (const f of ex.state.scopes.values()) this.noteExitScope(f.v, returned);
       for (const f of ex.state.scopes.values()) {
         if (f.v.origin !== 'memalloc') continue;
         const region = this.regions.get(f.v.id);
@@ -711,6 +726,29 @@ class FunctionAnalysis {
     for (const r of this.regions.values()) if (r.cookieStore !== 'local') r.leaks = [];
   }
 
+  /** A scope open at an exit whose cookie or handle leaves through a parameter or the result. */
+  private noteExitScope(f: ScopeFact, returned: string | undefined): void {
+    if (f.origin === 'open-coded' || f.id < 0) return;
+    let param: number | undefined;
+    let isReturned = false;
+    if (f.origin === 'memalloc') {
+      const region = this.regions.get(f.id);
+      if (!region) return;
+      if (region.cookieStore === 'returned' || (returned !== undefined && returned === region.cookie)) isReturned = true;
+      else if (region.cookieStore === 'field') {
+        const root = /^[A-Za-z_]\w*/.exec(region.cookie)?.[0];
+        if (root !== undefined && this.paramIndex.has(root)) param = this.paramIndex.get(root);
+      }
+    } else {
+      const root = /^[A-Za-z_]\w*/.exec(f.cookie)?.[0];
+      if (f.cookie === '<return>' || (returned !== undefined && (returned === f.cookie || returned === root))) isReturned = true;
+      else if (root !== undefined && this.paramIndex.has(root)) param = this.paramIndex.get(root);
+    }
+    if (param === undefined && !isReturned) return;
+    if (this.exitScopes.some((e) => e.rng === f.rng)) return;
+    this.exitScopes.push({ kind: f.kind, opener: f.opener, rng: f.rng, param, returned: isReturned });
+  }
+
   private view(): FunctionView {
     const gfpParams = this.facts.params.map((p, index) => ({ index, name: p.name })).filter((p) => p.name && this.gfpNames.has(p.name));
     if (!this.precise) {
@@ -730,6 +768,9 @@ class FunctionAnalysis {
       gfpParams,
       unresolved: [...this.unresolved].sort(),
       precise: this.precise,
+      exitScopes: this.exitScopes,
+      handOffRestores: this.handOffRestores,
+      releasesCallersLock: this.releasesCallersLock,
     };
   }
 }

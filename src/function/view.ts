@@ -18,6 +18,8 @@ export interface ScopeRef {
   cookie: string;
   /** Set when the scope comes from a caller or provider (interprocedural), with its witness. */
   via?: Witness[];
+  /** The provider opens a scope only under this condition (ext4: when the journal is enabled). */
+  onlyWhen?: string;
 }
 
 /** Something that makes the context atomic or holds a lock: spinlock, RCU, irqs off, mutex. */
@@ -119,6 +121,17 @@ export interface OpenCodedScope {
   how: 'set' | 'clear' | 'assign';
 }
 
+/** A scope still open when the function returns: what makes it a scope provider. */
+export interface ExitScope {
+  kind: ScopeKind;
+  opener: string;
+  rng: Rng;
+  /** The parameter whose field (or which) holds the cookie or handle, if any. */
+  param?: number;
+  /** The cookie or handle is the function's return value. */
+  returned: boolean;
+}
+
 export interface FunctionView {
   file: string;
   name: string;
@@ -135,4 +148,10 @@ export interface FunctionView {
   unresolved: string[];
   /** False when the flow analysis hit its bound: contexts are imprecise, rules stay quiet. */
   precise: boolean;
+  /** Scopes open at some return whose cookie or handle leaves through a parameter or the result. */
+  exitScopes: ExitScope[];
+  /** Restores (or provider stops) of a cookie or handle that came in through parameter N: a scope closer. */
+  handOffRestores: { index: number; param: number; kind: ScopeKind }[];
+  /** The function releases a lock it did not take (it runs with the caller's lock and drops it). */
+  releasesCallersLock: boolean;
 }

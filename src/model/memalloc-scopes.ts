@@ -180,6 +180,12 @@ export interface ScopeProvider {
   cookieField?: string;
   /** The scope covers the start function's body, not its caller (kjournald2, sunrpc workers). */
   wholeBody?: boolean;
+  /** Which argument of the start/stop call carries the handle ('return': the start's result); inferred providers set it. */
+  handleParam?: number | 'return';
+  /** The conditions under which the provider really opens a scope (ext4: only with a journal). */
+  onlyWhen?: string;
+  /** Set for providers gfplint inferred from the scanned code, with the chain that shows it. */
+  inferred?: { file: string; line: number; function: string };
   since?: [number, number];
   until?: [number, number];
   note: string;
@@ -194,7 +200,7 @@ const PROVIDERS: readonly ScopeProvider[] = [
     (start): ScopeProvider => ({ start, stop: 'jbd2_journal_stop', kind: 'nofs', handleType: 'handle_t', cookieField: 'saved_alloc_context', note: JBD2_NOTE }),
   ),
   ...['ext4_journal_start', 'ext4_journal_start_sb', 'ext4_journal_start_with_reserve', 'ext4_journal_start_with_revoke', '__ext4_journal_start', '__ext4_journal_start_sb', 'ext4_journal_start_reserved', '__ext4_journal_start_reserved'].map(
-    (start): ScopeProvider => ({ start, stop: 'ext4_journal_stop', altStops: ['__ext4_journal_stop'], kind: 'nofs', handleType: 'handle_t', cookieField: 'saved_alloc_context', note: EXT4_NOTE }),
+    (start): ScopeProvider => ({ start, stop: 'ext4_journal_stop', altStops: ['__ext4_journal_stop'], kind: 'nofs', handleType: 'handle_t', cookieField: 'saved_alloc_context', onlyWhen: 'when the journal is enabled', note: EXT4_NOTE }),
   ),
   { start: 'ext4_writepages_down_read', stop: 'ext4_writepages_up_read', kind: 'nofs', note: 'takes s_writepages_rwsem and returns the memalloc_nofs_save() cookie, which the caller passes back to the up helper (fs/ext4/ext4.h; 6.1.192 has it as a stable backport)' },
   { start: 'ext4_writepages_down_write', stop: 'ext4_writepages_up_write', kind: 'nofs', note: 'as ext4_writepages_down_read(), for the write side (fs/ext4/ext4.h)' },

@@ -16,8 +16,10 @@ export interface CalledContext {
   atomicWitness?: Witness[];
   /** A transaction or journal handle is live at some call (btrfs handles included). */
   transactionWitness?: Witness[];
-  /** Reached through an ops-table slot that runs in reclaim or writeback context. */
+  /** Reached through an ops-table slot that runs in reclaim or writeback context, or with locks held. */
   reclaimSlot?: Witness[];
+  /** Reached through an ops-table slot that runs in plain process context (file_operations read/write/ioctl). */
+  processSlot?: Witness[];
   /** Callers gfplint cannot see: address taken, exported, or non-static and never called. */
   unknownCallers: boolean;
   knownCallers: number;

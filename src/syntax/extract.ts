@@ -33,6 +33,8 @@ export function isLoopMacro(name: string): boolean {
   return /(^|_)for_each(_|$)|_foreach(_|$)|^for_each/.test(name) || /^(?:h?list|llist|rbtree_postorder)_for_each/.test(name);
 }
 
+/** gfplint's own annotations never explain anything about reclaim. */
+const DIRECTIVE_COMMENT = /^\/[/*]\s*(expect|todo-|gfplint-)/;
 const REASON_COMMENT = /reclaim|recurs|deadlock|nofs|noio|gfp_no|memalloc|transaction|journal|writeback|shrink|lock|fs_reclaim|__GFP_FS/i;
 
 export function extractFacts(tree: Tree, text: string): FileFacts {
@@ -293,7 +295,7 @@ class FunctionBuilder {
     while (st.length && this.reasonComments.length < 8) {
       const n = st.pop()!;
       if (n.type === 'comment') {
-        if (REASON_COMMENT.test(n.text)) this.reasonComments.push({ line: n.startPosition.row, text: n.text.slice(0, 300) });
+        if (REASON_COMMENT.test(n.text) && !DIRECTIVE_COMMENT.test(n.text)) this.reasonComments.push({ line: n.startPosition.row, text: n.text.slice(0, 300) });
         continue;
       }
       for (let i = n.namedChildCount - 1; i >= 0; i--) st.push(n.namedChild(i)!);

@@ -1,0 +1,57 @@
+import { isNofsLike, isNoioLike, mustAll } from '../src/engine/rule-helpers.js';
+import { defineRule } from '../src/engine/rule.js';
+import { TRANSACTION_HANDLE_TYPE } from '../src/model/ops-slots.js';
+
+/** Where reclaim recursion into the fs or block layer is a real hazard (spec §6(e), §6(g)). */
+const STORAGE_PATHS = /^(?:.*\/)?(fs|mm|block|drivers\/(md|block|scsi|nvme|mtd)|net\/(ceph|9p|sunrpc|rxrpc))\//;
+/** Function names of writeback and reclaim paths, where NOFS is the point. */
+const RECLAIM_NAME = /writepage|writeback|shrink|evict|reclaim|_wb_|flush_work|swap_/;
+
+export default defineRule({
+  id: 'nofs-cargo-cult',
+  summary: 'Reports per-call GFP_NOFS or GFP_NOIO masks with no visible reason in any context the function runs in',
+  severity: 'info',
+  confidence: 'medium',
+  recommended: true,
+  scope: 'program',
+  messages: {
+    noReason: "'{{gfp}}' at '{{callee}}()' has no visible reason: no memalloc scope, lock, transaction handle, reclaim context or comment in '{{fn}}()' or {{callers}}{{where}}",
+  },
+  docs: {
+    rationale:
+      'The memory-management maintainers have long asked of each `GFP_NOFS` "which context makes this necessary?" ' +
+      '(Documentation/core-api/gfp_mask-from-fs-io.rst: the per-call flags are the legacy method, and "just in case" use is abuse that causes over-reclaim). ' +
+      'NOFS is needed where reclaim recursing into the filesystem could deadlock: with a lock that reclaim may take, inside a transaction or journal handle, ' +
+      'or in reclaim and writeback themselves. This rule looks for any such reason in the function and in every context it runs in (its known callers, ' +
+      'transitively, and the ops-table slot it is reached through) and asks the question when it finds none.',
+    fix: 'If nothing in the call chain holds a lock or a transaction that reclaim needs, use `GFP_KERNEL`. If something does, open a memalloc scope where it begins ' +
+      '(the lock or the transaction start) with a comment naming the hazard, and use `GFP_KERNEL` inside it.',
+    limitations:
+      'Severity is info: it is a question to the author. Functions with callers gfplint cannot see (exported, address taken outside a known ops slot, or non-static ' +
+      'and never called in the scanned files) get no verdict. Locks the caller holds through a structure gfplint cannot follow are not seen; a comment mentioning locks, ' +
+      'reclaim, journals or transactions in the function counts as a reason.',
+    references: ['Documentation/core-api/gfp_mask-from-fs-io.rst', 'Documentation/core-api/memory-allocation.rst', 'include/linux/sched/mm.h'],
+  },
+  *check(fn, { model, program }) {
+    if (!fn.precise || fn.facts.reasonComments.length || RECLAIM_NAME.test(fn.name)) return;
+    if ([...fn.facts.params, ...fn.facts.locals].some((p) => TRANSACTION_HANDLE_TYPE.test(p.type))) return;
+    const called = program.calledIn(fn);
+    if (!called || called.unknownCallers || called.scopes.length) return;
+    if (called.lockWitness || called.atomicWitness || called.transactionWitness || called.reclaimSlot) return;
+    if (!called.knownCallers && !called.processSlot) return;
+    for (const a of fn.allocations) {
+      if (a.gfpImplied || !a.ctx.precise || a.ctx.mayScopes.length || a.ctx.mayHeld.length) continue;
+      if (!mustAll(a.gfp, (m) => isNofsLike(model, m) || isNoioLike(model, m))) continue;
+      const callers = called.knownCallers
+        ? `its ${called.knownCallers} known caller${called.knownCallers === 1 ? '' : 's'}${called.processSlot ? ' and its ops slot' : ''}`
+        : 'its ops slot (plain process context)';
+      const where = STORAGE_PATHS.test(fn.file) ? '' : '; outside fs/, mm/, block/ and storage code a NOFS need is rare';
+      yield {
+        message: 'noReason',
+        at: a.gfpRng,
+        data: { gfp: a.gfpText, callee: a.callee, fn: fn.name, callers, where },
+        related: (called.processSlot ?? []).map((w) => ({ at: w.rng, file: w.file, note: w.note })),
+      };
+    }
+  },
+});

@@ -1,0 +1,67 @@
+/**
+ * The context a function runs in when the kernel calls it through an operations-table slot.
+ * `process`: plain process context with no filesystem lock or transaction of the caller
+ * (a GFP_NOFS there needs a reason of its own); `reclaim`: reached from reclaim or writeback,
+ * where NOFS is justified; `locked`: the VFS calls it with inode or page locks held, which is a
+ * reason by itself. A slot that is not listed tells nothing, and the function gets no verdict.
+ */
+
+export type SlotContext = 'process' | 'reclaim' | 'locked';
+
+export interface SlotInfo { context: SlotContext; why: string }
+
+const PROCESS_FILE = 'file_operations methods run in the calling task with no filesystem lock held (include/linux/fs.h)';
+
+const SLOTS: Readonly<Record<string, Readonly<Record<string, SlotInfo>>>> = {
+  file_operations: Object.fromEntries(
+    ['read', 'write', 'read_iter', 'write_iter', 'unlocked_ioctl', 'compat_ioctl', 'open', 'release', 'llseek', 'mmap', 'flush', 'poll', 'iterate_shared', 'fallocate', 'show_fdinfo', 'copy_file_range', 'remap_file_range', 'splice_read', 'splice_write']
+      .map((s) => [s, { context: 'process', why: `'${s}' of struct file_operations: ${PROCESS_FILE}` } as SlotInfo]),
+  ),
+  address_space_operations: {
+    writepage: { context: 'reclaim', why: "'writepage' is called from reclaim and writeback (mm/vmscan.c pageout())" },
+    writepages: { context: 'reclaim', why: "'writepages' runs from writeback, which reclaim waits on (mm/page-writeback.c)" },
+    release_folio: { context: 'reclaim', why: "'release_folio' is called from reclaim (mm/vmscan.c)" },
+    releasepage: { context: 'reclaim', why: "'releasepage' is called from reclaim (mm/vmscan.c)" },
+    invalidate_folio: { context: 'locked', why: "'invalidate_folio' runs with the folio locked" },
+    invalidatepage: { context: 'locked', why: "'invalidatepage' runs with the page locked" },
+    launder_folio: { context: 'reclaim', why: "'launder_folio' writes back a locked folio" },
+    dirty_folio: { context: 'locked', why: "'dirty_folio' may run under the folio lock or a spinlock" },
+    read_folio: { context: 'locked', why: "'read_folio' runs with the folio locked" },
+    readpage: { context: 'locked', why: "'readpage' runs with the page locked" },
+    readahead: { context: 'locked', why: "'readahead' runs with the readahead folios locked" },
+    write_begin: { context: 'locked', why: "'write_begin' runs under the inode lock of the writer" },
+    write_end: { context: 'locked', why: "'write_end' runs with the folio locked" },
+    migrate_folio: { context: 'locked', why: "'migrate_folio' runs with the folios locked" },
+    swap_activate: { context: 'locked', why: "'swap_activate' runs under swapon's locks" },
+  },
+  super_operations: {
+    evict_inode: { context: 'reclaim', why: "'evict_inode' runs from inode reclaim (fs/inode.c prune_icache_sb())" },
+    drop_inode: { context: 'reclaim', why: "'drop_inode' runs under the inode spinlock during iput()" },
+    destroy_inode: { context: 'reclaim', why: "'destroy_inode' runs from inode reclaim" },
+    free_inode: { context: 'reclaim', why: "'free_inode' runs from RCU callbacks after reclaim" },
+    write_inode: { context: 'reclaim', why: "'write_inode' runs from writeback" },
+    dirty_inode: { context: 'locked', why: "'dirty_inode' may run inside a transaction" },
+    put_super: { context: 'locked', why: "'put_super' runs under s_umount" },
+    sync_fs: { context: 'locked', why: "'sync_fs' runs under s_umount" },
+    freeze_fs: { context: 'locked', why: "'freeze_fs' runs under s_umount" },
+    nr_cached_objects: { context: 'reclaim', why: "'nr_cached_objects' is a shrinker callback" },
+    free_cached_objects: { context: 'reclaim', why: "'free_cached_objects' is a shrinker callback" },
+  },
+  shrinker: {
+    count_objects: { context: 'reclaim', why: "'count_objects' is a shrinker callback (include/linux/shrinker.h)" },
+    scan_objects: { context: 'reclaim', why: "'scan_objects' is a shrinker callback (include/linux/shrinker.h)" },
+  },
+  inode_operations: Object.fromEntries(
+    ['lookup', 'create', 'link', 'unlink', 'symlink', 'mkdir', 'rmdir', 'mknod', 'rename', 'setattr', 'getattr', 'listxattr', 'tmpfile', 'atomic_open', 'fileattr_set', 'set_acl', 'get_link', 'update_time']
+      .map((s) => [s, { context: 'locked', why: `'${s}' of struct inode_operations runs with the VFS inode locks held (Documentation/filesystems/locking.rst)` } as SlotInfo]),
+  ),
+};
+
+/** The context of a function stored in `slot` of a `struct structType` initializer. */
+export function slotContext(structType: string | undefined, slot: string | undefined): SlotInfo | undefined {
+  if (!structType || !slot) return undefined;
+  return SLOTS[structType]?.[slot];
+}
+
+/** Types of a live transaction or journal handle: holding one is a reason for NOFS (spec §5). */
+export const TRANSACTION_HANDLE_TYPE = /\b(handle_t|struct\s+(btrfs_trans_handle|xfs_trans|jbd2_journal_handle|bch_fs_trans|btree_trans))\s*\*/;

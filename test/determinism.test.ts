@@ -1,0 +1,139 @@
+/**
+ * Output is the same whatever the number of workers and whether the facts cache was used (issue
+ * 6). The tree: every fixture, plus files that exercise the other paths of step 2 — a file the
+ * pre-scan finds trivial, one pulled in by widening (it calls a fixture's allocating function),
+ * skipped files (empty, not UTF-8) — in a temporary directory with a temporary cache.
+ *
+ * Worker threads need compiled JavaScript, so the worker comparisons import the pipeline from
+ * dist/ (`npm test` builds first); under vitest the TypeScript pipeline runs its jobs in-process,
+ * and it must agree with the compiled one too.
+ */
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { lint as lintTs } from '../src/engine/lint.js';
+import type { LintOptions, LintResult } from '../src/engine/lint-types.js';
+import { collectFacts } from '../src/program/workers.js';
+import { repoRoot } from './expectations.js';
+
+type Lint = (opts: LintOptions) => Promise<LintResult>;
+
+const distLint = join(repoRoot, 'dist', 'src', 'engine', 'lint.js');
+const haveDist = existsSync(distLint) && existsSync(join(repoRoot, 'dist', 'src', 'program', 'facts-worker.js'));
+
+let dir: string;
+let tree: string;
+
+/** Everything a user sees, minus timings and cache counters. */
+function observable(r: LintResult): string {
+  const { seconds: _s, cacheHits: _c, ...stats } = r.stats;
+  return JSON.stringify({ ...r, stats }, null, 1);
+}
+
+function entries(root: string): number {
+  let n = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (e.endsWith('.f')) n++;
+    }
+  };
+  if (existsSync(root)) walk(root);
+  return n;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gfplint-determinism-'));
+  tree = join(dir, 'tree');
+  cpSync(join(repoRoot, 'fixtures'), join(tree, 'fixtures'), { recursive: true });
+  cpSync(join(repoRoot, 'examples'), join(tree, 'examples'), { recursive: true });
+  writeFileSync(join(tree, 'trivial.c'), 'static int add(int a, int b)\n{\n\treturn a + b;\n}\n');
+  // Calls a function that allocates (defined below in another file): widening parses it.
+  writeFileSync(join(tree, 'caller.c'), 'void take(void);\nstatic void user(void)\n{\n\tspin_lock(&l);\n\tmake_buffer();\n\tspin_unlock(&l);\n}\n');
+  writeFileSync(join(tree, 'maker.c'), 'void *make_buffer(void)\n{\n\treturn kmalloc(64, GFP_KERNEL);\n}\n');
+  writeFileSync(join(tree, 'empty.c'), '');
+  writeFileSync(join(tree, 'latin1.c'), Buffer.from([0x2f, 0x2a, 0xe9, 0x2a, 0x2f, 0x0a]));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function opts(extra: Partial<LintOptions>): LintOptions {
+  return { paths: ['.'], cwd: tree, ...extra };
+}
+
+describe('determinism of step 2 (workers, cache, pre-scan)', () => {
+  test('cold and warm cache give the same output (in-process)', async () => {
+    const cache = join(dir, 'cache-ts');
+    const none = await lintTs(opts({ noCache: true }));
+    const cold = await lintTs(opts({ cacheDir: cache }));
+    const warm = await lintTs(opts({ cacheDir: cache }));
+    expect(none.stats.cacheHits).toBe(0);
+    expect(cold.stats.cacheHits).toBe(0);
+    expect(warm.stats.cacheHits).toBeGreaterThan(0);
+    expect(observable(cold)).toBe(observable(none));
+    expect(observable(warm)).toBe(observable(none));
+    expect(none.skipped.map((s) => s.file).sort()).toEqual(['empty.c', 'latin1.c']);
+  });
+
+  test('the tree exercises the pre-scan and the widening', async () => {
+    const inputs = ['trivial.c', 'caller.c', 'maker.c'].map((f) => ({ path: f, abs: join(tree, f) }));
+    const r = await collectFacts(inputs, { cwd: tree, noCache: true, fileTimeoutMs: 5000, toolVersion: 'test' }, () => {});
+    expect(r.stats).toMatchObject({ parsed: 2, trivial: 1, widened: 1 });
+    expect(r.files.map((f) => [f.path, f.facts.functions.map((fn) => fn.name)])).toEqual([
+      ['trivial.c', []],
+      ['caller.c', ['user']],
+      ['maker.c', ['make_buffer']],
+    ]);
+  });
+
+  test('a corrupt cache entry is rebuilt, never trusted', async () => {
+    const cache = join(dir, 'cache-corrupt');
+    const cold = await lintTs(opts({ cacheDir: cache }));
+    expect(entries(cache)).toBeGreaterThan(0);
+    // Damage every entry differently: truncated, garbage, a valid header over a wrong body.
+    let k = 0;
+    const walk = (d: string) => {
+      for (const e of readdirSync(d)) {
+        const p = join(d, e);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (e.endsWith('.f')) {
+          const kind = k++ % 3;
+          if (kind === 0) writeFileSync(p, Buffer.from('GFPF'));
+          else if (kind === 1) writeFileSync(p, Buffer.from('not a cache entry at all'));
+          else writeFileSync(p, Buffer.concat([Buffer.from('GFPF\x01'), Buffer.alloc(20), Buffer.from('x')]));
+        }
+      }
+    };
+    walk(cache);
+    const again = await lintTs(opts({ cacheDir: cache }));
+    expect(again.stats.cacheHits).toBe(0);
+    expect(observable(again)).toBe(observable(cold));
+    const healed = await lintTs(opts({ cacheDir: cache }));
+    expect(healed.stats.cacheHits).toBeGreaterThan(0);
+    expect(observable(healed)).toBe(observable(cold));
+  });
+
+  test.skipIf(!haveDist)('1 and 2 workers, cold and warm, agree with each other and with the in-process run', async () => {
+    const lintJs = ((await import(pathToFileURL(distLint).href)) as { lint: Lint }).lint;
+    const reference = observable(await lintTs(opts({ noCache: true })));
+    const one = join(dir, 'cache-j1');
+    const two = join(dir, 'cache-j2');
+    const runs: [string, LintResult][] = [
+      ['j1 no cache', await lintJs(opts({ jobs: 1, noCache: true }))],
+      ['j2 no cache', await lintJs(opts({ jobs: 2, noCache: true }))],
+      ['j1 cold', await lintJs(opts({ jobs: 1, cacheDir: one }))],
+      ['j1 warm', await lintJs(opts({ jobs: 1, cacheDir: one }))],
+      ['j2 cold', await lintJs(opts({ jobs: 2, cacheDir: two }))],
+      ['j2 warm', await lintJs(opts({ jobs: 2, cacheDir: two }))],
+      ['j2 warm from the j1 cache', await lintJs(opts({ jobs: 2, cacheDir: one }))],
+    ];
+    for (const [name, r] of runs) expect(observable(r), name).toBe(reference);
+    expect(runs[3][1].stats.cacheHits).toBeGreaterThan(0);
+    expect(runs[5][1].stats.cacheHits).toBeGreaterThan(0);
+  }, 120_000);
+});
