@@ -41,7 +41,8 @@ export default defineRule({
         continue;
       }
       // Interprocedural: every known caller, directly or through its own callers, is in scope.
-      const byCallers = called?.unknownCallers ? undefined : called?.scopes.find((s) => s.kind === 'noio' || (!noio && s.kind === 'nofs'));
+      // (A scope is only ever concluded for a function whose callers are all known.)
+      const byCallers = called?.scopes.find((s) => s.kind === 'noio' || (!noio && s.kind === 'nofs'));
       if (!byCallers) continue;
       yield {
         message: 'redundantByCallers',

@@ -248,6 +248,8 @@ class FunctionAnalysis {
   private exitScopes: ExitScope[] = [];
   private handOffRestores: { index: number; param: number; kind: ScopeKind }[] = [];
   private releasesCallersLock = false;
+  private releasedUnheld: { cls: string; param?: number }[] = [];
+  private exitHeld: { cls: string; atomic: boolean; reason: string; param?: number }[] = [];
 
   constructor(private facts: FunctionFacts, private file: string, private model: Model, private options: AnalyzeOptions) {
     this.ops = facts.ops;
@@ -615,7 +617,13 @@ class FunctionAnalysis {
     // Release the matching acquisitions (all paths' versions); fall back to the newest of the class.
     const victims = exact.length ? exact : same.slice(-1);
     for (const v of victims) s.held.delete(v.v.key);
-    if (!victims.length && this.recording && spec.atomic) this.releasesCallersLock = true;
+    if (!victims.length && this.recording) {
+      if (spec.atomic) this.releasesCallersLock = true;
+      const root = spec.lockArg === null || spec.lockArg === undefined ? undefined : rootName(c.args[spec.lockArg] ?? { k: 'other', text: '' });
+      // A lock reached through a local (`sbi = hpfs_sb(sb)`) is keyed by the first argument.
+      const param = (root !== undefined ? this.paramIndex.get(root) : undefined) ?? (this.facts.params.some((p) => p.name) ? 0 : undefined);
+      if (!this.releasedUnheld.some((r) => r.cls === spec.class && r.param === param)) this.releasedUnheld.push(param === undefined ? { cls: spec.class } : { cls: spec.class, param });
+    }
   }
 
   private assign(op: Op & { op: 'assign' }, s: State, opIndex: number): void {
@@ -700,6 +708,18 @@ class FunctionAnalysis {
     const end = inStates[this.ops.length - 1];
     const last = this.ops[this.ops.length - 1];
     if (end && last && last.op !== 'ret') exits.push({ state: end, rng: this.facts.r.slice() as Rng, what: 'end of function' });
+    // Locks taken here and held (must) at every exit: the function is a lock wrapper.
+    let held: Map<string, HeldFact> | undefined;
+    for (const ex of exits) {
+      const here = new Map<string, HeldFact>();
+      for (const t of ex.state.held.values()) if (t.must && t.v.guardId === undefined) here.set(`${t.v.cls}:${t.v.lock}`, t.v);
+      held = held ? new Map([...held].filter(([k]) => here.has(k))) : here;
+    }
+    for (const h of held?.values() ?? []) {
+      const root = /^[A-Za-z_]\w*/.exec(h.lock)?.[0];
+      const param = (root !== undefined ? this.paramIndex.get(root) : undefined) ?? (this.facts.params.some((p) => p.name) ? 0 : undefined);
+      this.exitHeld.push(param === undefined ? { cls: h.cls, atomic: h.atomic, reason: h.reason } : { cls: h.cls, atomic: h.atomic, reason: h.reason, param });
+    }
     for (const ex of exits) {
       const returned = ex.value ? exprKey(ex.value) : undefined;
       for (const f of ex.state.scopes.values()) this.noteExitScope(f.v, returned);
@@ -769,6 +789,8 @@ class FunctionAnalysis {
       unresolved: [...this.unresolved].sort(),
       precise: this.precise,
       exitScopes: this.exitScopes,
+      exitHeld: this.exitHeld,
+      releasedUnheld: this.releasedUnheld,
       handOffRestores: this.handOffRestores,
       releasesCallersLock: this.releasesCallersLock,
     };

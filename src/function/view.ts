@@ -152,6 +152,10 @@ export interface FunctionView {
   exitScopes: ExitScope[];
   /** Restores (or provider stops) of a cookie or handle that came in through parameter N: a scope closer. */
   handOffRestores: { index: number; param: number; kind: ScopeKind }[];
-  /** The function releases a lock it did not take (it runs with the caller's lock and drops it). */
+  /** The function releases an atomic lock it did not take (it runs with the caller's lock and drops it). */
   releasesCallersLock: boolean;
+  /** Locks it acquires and still holds at every return: a lock wrapper (`hpfs_lock(sb)`). */
+  exitHeld: { cls: string; atomic: boolean; reason: string; param?: number }[];
+  /** Locks it releases without having taken them: an unlock wrapper (`hpfs_unlock(sb)`). */
+  releasedUnheld: { cls: string; param?: number }[];
 }

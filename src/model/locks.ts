@@ -266,6 +266,9 @@ const LOCK_CALLS: Readonly<Record<string, Entry>> = {
   folio_lock: ['acquire', 'folio_lock', 0],
   folio_trylock: ['tryacquire', 'folio_lock', 0, 'nonzero'],
   folio_unlock: ['release', 'folio_lock', 0],
+  // Page-table locks (include/linux/mm.h): the spinlock is the `ptl` argument.
+  pte_offset_map_lock: ['acquire', 'spinlock', 3],
+  pte_unmap_unlock: ['release', 'spinlock', 1],
 };
 
 /** Classifies a lock/context call; undefined for any other function. */

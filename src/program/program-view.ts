@@ -20,7 +20,10 @@ export interface CalledContext {
   reclaimSlot?: Witness[];
   /** Reached through an ops-table slot that runs in plain process context (file_operations read/write/ioctl). */
   processSlot?: Witness[];
-  /** Callers gfplint cannot see: address taken, exported, or non-static and never called. */
+  /**
+   * Some context is invisible: the function, or a caller up the chain, is exported, has its
+   * address taken outside a known ops slot, or is non-static and never called in the scanned set.
+   */
   unknownCallers: boolean;
   knownCallers: number;
 }

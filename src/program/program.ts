@@ -5,10 +5,12 @@
  * locks, transactions, ops-table slots), each conclusion with a witness chain.
  */
 import { analyzeFunction } from '../function/analyze.js';
+import { opsOnEveryPath } from '../function/dominators.js';
 import type { CallSite, FunctionView, Witness } from '../function/view.js';
 import type { AllocatorSpec } from '../model/allocators.js';
 import type { Model } from '../model/context.js';
 import type { GfpValue } from '../model/gfp.js';
+import type { LockCall } from '../model/locks.js';
 import type { ScopeKind, ScopeProvider } from '../model/memalloc-scopes.js';
 import { slotContext, TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
 import type { Expr } from '../syntax/expr.js';
@@ -50,8 +52,10 @@ export function buildProgram(files: { path: string; facts: FileFacts }[], views:
   const wrappers = new Map<string, AllocatorSpec>();
   const providers = new Map<string, ScopeProvider>();
   const closers = new Map<string, ScopeProvider>();
+  const lockWrappers = new Map<string, LockCall>();
   const extended: Model = {
     ...model,
+    lockCall: (name) => model.lockCall(name) ?? lockWrappers.get(name),
     allocator: (name) => model.allocator(name) ?? wrappers.get(name),
     providerStart: (name) => model.providerStart(name) ?? providers.get(name),
     providerStop: (name) => model.providerStop(name) ?? closers.get(name),
@@ -59,11 +63,11 @@ export function buildProgram(files: { path: string; facts: FileFacts }[], views:
 
   let current = views;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const before = wrappers.size + providers.size + closers.size;
-    inferSummaries(current, model, wrappers, providers, closers);
-    if (wrappers.size + providers.size + closers.size === before) break;
+    const before = wrappers.size + providers.size + closers.size + lockWrappers.size;
+    inferSummaries(current, model, wrappers, providers, closers, lockWrappers);
+    if (wrappers.size + providers.size + closers.size + lockWrappers.size === before) break;
     // Re-analyse only the functions that call something newly understood.
-    const interesting = new Set([...wrappers.keys(), ...providers.keys(), ...closers.keys()]);
+    const interesting = new Set([...wrappers.keys(), ...providers.keys(), ...closers.keys(), ...lockWrappers.keys()]);
     current = current.map((v) =>
       v.facts.calls.some((c) => !c.indirect && interesting.has(c.callee)) ? analyzeFunction(v.facts, v.file, extended) : v,
     );
@@ -112,10 +116,18 @@ export function buildProgram(files: { path: string; facts: FileFacts }[], views:
 function inferSummaries(
   views: FunctionView[], base: Model,
   wrappers: Map<string, AllocatorSpec>, providers: Map<string, ScopeProvider>, closers: Map<string, ScopeProvider>,
+  lockWrappers: Map<string, LockCall>,
 ): void {
   for (const v of views) {
     const name = v.name;
     if (base.allocator(name) || base.scopeCall(name) || base.lockCall(name) || base.free(name)) continue;
+    // Lock wrappers: `hpfs_lock(sb)` returns holding a mutex, `hpfs_unlock(sb)` drops it.
+    if (!lockWrappers.has(name) && v.precise) {
+      const acq = v.exitHeld[0];
+      const rel = v.releasedUnheld[0];
+      if (acq && !rel) lockWrappers.set(name, { op: 'acquire', atomic: acq.atomic, reason: acq.reason, class: acq.cls, lockArg: acq.param ?? null });
+      else if (rel && !acq) lockWrappers.set(name, { op: 'release', atomic: false, reason: '', class: rel.cls, lockArg: rel.param ?? null });
+    }
     if (!wrappers.has(name) && v.gfpParams.length) {
       const site = v.allocations.find((a) => a.gfp.kind === 'param' && !a.gfpImplied && v.gfpParams.some((p) => p.index === (a.gfp as { param: number }).param));
       if (site && site.gfp.kind === 'param') {
@@ -301,20 +313,44 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
     return s ? `'${from.view.name}()' calls it inside the ${s.kind} scope of '${s.opener}()' on some path` : undefined;
   });
 
+  // Reached, directly or through callers, from an ops slot that runs in reclaim or writeback or
+  // with VFS locks held.
+  const ownSlot = (n: FnNode): Witness[] | undefined => {
+    const info = n.slots.map((sl) => slotContext(sl.structType, sl.slot)).find((i) => i && i.context !== 'process');
+    return info ? [witnessOf(n.file, n.view.facts.nameRng, info.why)] : undefined;
+  };
+  const reclaimW = someCaller((_site, from) => (ownSlot(from) ? `'${from.view.name}()' is reached through ${ownSlot(from)![0].note}` : undefined));
+  for (const n of g.nodes) if (!reclaimW.has(n) && ownSlot(n)) reclaimW.set(n, ownSlot(n)!);
+
+  // Every context a function runs in is visible when its callers are all known and their own
+  // contexts are visible, up to roots entered through a process-context ops slot (greatest
+  // fixpoint; a function reached from anything gfplint cannot see is not visible).
+  const processRoot = (n: FnNode) => n.slots.length > 0 && n.slots.every((sl) => slotContext(sl.structType, sl.slot) !== undefined);
+  const visible = new Set(g.nodes.filter((n) => !n.unknownCallers && (n.callers.length > 0 || processRoot(n))));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const n of [...visible]) {
+      if (n.callers.some(({ from }) => !visible.has(from))) {
+        visible.delete(n);
+        changed = true;
+      }
+    }
+  }
+
   const out = new Map<FnNode, CalledContext>();
   for (const n of g.nodes) {
     const scopes = kinds
       .map((kind) => ({ kind, via: scopeWitness.get(kind)!.get(n) }))
       .filter((x): x is { kind: ScopeKind; via: Witness[] } => x.via !== undefined);
-    const reclaim = n.slots.map((s) => ({ s, info: slotContext(s.structType, s.slot) })).find((x) => x.info && x.info.context !== 'process');
-    const ctx: CalledContext = { scopes, unknownCallers: n.unknownCallers, knownCallers: n.callers.length };
+    const reclaim = reclaimW.get(n);
+    const ctx: CalledContext = { scopes, unknownCallers: !visible.has(n), knownCallers: n.callers.length };
     const lw = lockW.get(n);
     if (lw) ctx.lockWitness = lw;
     const aw = atomicW.get(n);
     if (aw) ctx.atomicWitness = aw;
     const tw = transW.get(n);
     if (tw) ctx.transactionWitness = tw;
-    if (reclaim) ctx.reclaimSlot = [witnessOf(n.file, n.view.facts.nameRng, reclaim.info!.why)];
+    if (reclaim) ctx.reclaimSlot = reclaim;
     const proc = n.slots.map((s) => slotContext(s.structType, s.slot)).find((i) => i?.context === 'process');
     if (proc) ctx.processSlot = [witnessOf(n.file, n.view.facts.nameRng, proc.why)];
     out.set(n, ctx);
@@ -323,26 +359,41 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
 }
 
 /**
- * May-sleep summaries, bottom-up to a fixpoint: a function may sleep when it makes a blocking
- * allocation outside any atomic section of its own, or calls (outside one) a function that may.
- * A function that drops a lock it did not take runs with its caller's lock released: not propagated.
+ * May-sleep summaries, bottom-up to a fixpoint: a function sleeps when it makes a blocking
+ * allocation on every path (never under a condition of its own, such as `if (nofail)` in
+ * fs/ext4/extents_status.c) outside any atomic section of its own, or calls, on every path, a
+ * function that does. A function that releases any lock (`*_unlock()`, `pte_unmap_unlock()`, …)
+ * may be dropping its caller's lock around the allocation and ends the chain.
  */
 function maySleepSummaries(g: Graph, model: Model): Map<FnNode, Witness[]> {
   const out = new Map<FnNode, Witness[]>();
   const dr = model.table.masks.get('__GFP_DIRECT_RECLAIM') ?? model.table.bits.get('__GFP_DIRECT_RECLAIM') ?? 0;
   const blocking = (v: GfpValue) => v.kind === 'known' && v.masks.length > 0 && v.masks.every((m) => (m & dr) !== 0);
-  for (const n of g.nodes) {
-    if (n.view.releasesCallersLock || !n.view.precise) continue;
-    const a = n.view.allocations.find((x) => !x.ctx.mayHeld.some((h) => h.atomic) && x.spec.family !== 'other' && (x.spec.sleeps === 'always' || (x.spec.sleeps !== 'never' && blocking(x.effective))));
+  const releasesLocks = (n: FnNode) => n.view.releasesCallersLock || n.view.facts.calls.some((c) => /unlock|_irqrestore$|_enable$|^up(_read|_write)?$|^local_bh_enable/.test(c.callee));
+  const eligible = new Set(g.nodes.filter((n) => n.view.precise && !releasesLocks(n)));
+  const always = new Map<FnNode, Set<number>>();
+  const onEveryPath = (n: FnNode, callIndex: number) => {
+    let set = always.get(n);
+    if (!set) {
+      const ops = opsOnEveryPath(n.view.facts);
+      set = new Set<number>();
+      n.view.facts.ops.forEach((op, i) => { if (op.op === 'call' && ops.has(i)) set!.add(op.call); });
+      always.set(n, set);
+    }
+    return set.has(callIndex);
+  };
+  for (const n of eligible) {
+    const a = n.view.allocations.find((x) => !x.ctx.mayHeld.some((h) => h.atomic) && x.spec.family !== 'other' &&
+      (x.spec.sleeps === 'always' || (x.spec.sleeps !== 'never' && blocking(x.effective))) && onEveryPath(n, x.index));
     if (a) out.set(n, [witnessOf(n.file, a.rng, `'${a.callee}()' with '${a.gfpText}' may sleep in '${n.view.name}()'`)]);
   }
   let changed = true;
   for (let round = 0; changed && round < MAX_CHAIN; round++) {
     changed = false;
-    for (const n of g.nodes) {
-      if (out.has(n) || n.view.releasesCallersLock || !n.view.precise) continue;
+    for (const n of eligible) {
+      if (out.has(n)) continue;
       for (const { to, site } of n.callees) {
-        if (to.length !== 1 || site.ctx.mayHeld.some((h) => h.atomic)) continue;
+        if (to.length !== 1 || site.ctx.mayHeld.some((h) => h.atomic) || !onEveryPath(n, site.index)) continue;
         const w = out.get(to[0]);
         if (w && w.length < MAX_CHAIN) {
           out.set(n, [siteWitness(n, site, `'${n.view.name}()' calls '${to[0].view.name}()'`), ...w]);

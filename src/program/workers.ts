@@ -61,6 +61,12 @@ export interface CollectOptions {
   toolVersion: string;
   /** Widening of the pre-scan; false: none; default: prescan.ts `defaultWiden`. */
   widen?: false | WidenFn;
+  /**
+   * false: parse each file's facts (so that damaged cache entries are still caught) and drop them;
+   * `files` then holds empty facts. For measuring step 2 alone (scripts/collect-facts.mjs) and
+   * for a pipeline that consumes facts as they come. Implies no widening. Default true.
+   */
+  retain?: boolean;
 }
 
 export interface CollectStats {
@@ -104,6 +110,7 @@ export async function collectFacts(
   onProgress?: (done: number, total: number) => void,
 ): Promise<CollectResult> {
   const t0 = Date.now();
+  const retain = opts.retain !== false;
   const prescan = new Prescanner();
   // In-memory sources (editor buffers, fixtures) are small and short-lived: they bypass the cache.
   const hasFiles = inputs.some((x) => x.abs !== undefined);
@@ -179,7 +186,7 @@ export async function collectFacts(
         }
         throw new Error(`facts of ${inputs[r.i].path} do not survive JSON`);
       }
-      facts[r.i] = f;
+      facts[r.i] = retain ? f : emptyFacts();
       if (r.hit) st.cacheHits++;
       else st.parsed++;
     }
@@ -200,7 +207,7 @@ export async function collectFacts(
     await runAll(tasks);
 
     // Widening rounds.
-    const widen: WidenFn | undefined = opts.widen === false ? undefined : (opts.widen ?? makeDefaultWiden());
+    const widen: WidenFn | undefined = opts.widen === false || !retain ? undefined : (opts.widen ?? makeDefaultWiden());
     let fresh: CollectedFile[] = [];
     for (let i = 0; i < n; i++) if (facts[i]) fresh.push({ path: inputs[i].path, facts: facts[i]! });
     while (widen && fresh.length && !opts.signal?.aborted) {
