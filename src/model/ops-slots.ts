@@ -13,10 +13,13 @@ export interface SlotInfo { context: SlotContext; why: string }
 const PROCESS_FILE = 'file_operations methods run in the calling task with no filesystem lock held (include/linux/fs.h)';
 
 const SLOTS: Readonly<Record<string, Readonly<Record<string, SlotInfo>>>> = {
-  file_operations: Object.fromEntries(
-    ['read', 'write', 'read_iter', 'write_iter', 'unlocked_ioctl', 'compat_ioctl', 'open', 'release', 'llseek', 'mmap', 'flush', 'poll', 'iterate_shared', 'fallocate', 'show_fdinfo', 'copy_file_range', 'remap_file_range', 'splice_read', 'splice_write']
+  file_operations: {
+    iterate_shared: { context: 'locked', why: "'iterate_shared' runs under the directory's i_rwsem (fs/readdir.c iterate_dir())" },
+    ...Object.fromEntries(
+    ['read', 'write', 'read_iter', 'write_iter', 'unlocked_ioctl', 'compat_ioctl', 'open', 'release', 'llseek', 'mmap', 'flush', 'poll', 'fallocate', 'show_fdinfo', 'copy_file_range', 'remap_file_range', 'splice_read', 'splice_write']
       .map((s) => [s, { context: 'process', why: `'${s}' of struct file_operations: ${PROCESS_FILE}` } as SlotInfo]),
-  ),
+    ),
+  },
   address_space_operations: {
     writepage: { context: 'reclaim', why: "'writepage' is called from reclaim and writeback (mm/vmscan.c pageout())" },
     writepages: { context: 'reclaim', why: "'writepages' runs from writeback, which reclaim waits on (mm/page-writeback.c)" },

@@ -31,10 +31,10 @@ const ctx = { cache: data.cacheRoot ? new FactsCache(data.cacheRoot) : undefined
  * when V8 has collected its wrapper AND the event loop has turned (the finalizer is deferred).
  * V8's heap stays small, so it rarely collects, and dead trees pile up: about 25 bytes of RSS per
  * byte of source parsed, gigabytes on a kernel tree. So after every PARSED_JSON_PER_GC of facts
- * produced (roughly 2 MB of source), the worker forces a full collection and yields to the event
+ * produced (roughly 1 MB of source), the worker forces a full collection and yields to the event
  * loop before the next file. A collection of this small heap takes a few milliseconds.
  */
-const PARSED_JSON_PER_GC = 2 * 1024 * 1024;
+const PARSED_JSON_PER_GC = 4 * 1024 * 1024;
 let gc: (() => void) | undefined;
 try {
   v8.setFlagsFromString('--expose-gc');
