@@ -3,7 +3,7 @@ import { defineRule } from '../src/engine/rule.js';
 import type { AllocatorSpec } from '../src/model/allocators.js';
 import { evalGfp, type GfpValue } from '../src/model/gfp.js';
 import { applyScopes, type ScopeKind } from '../src/model/memalloc-scopes.js';
-import type { Expr } from '../src/syntax/expr.js';
+import { identifiersOf, type Expr } from '../src/syntax/expr.js';
 import type { FunctionFacts, Rng } from '../src/syntax/facts.js';
 import type { Model } from '../src/model/context.js';
 
@@ -13,6 +13,13 @@ import type { Model } from '../src/model/context.js';
  * strndup_user()), and page-cache helpers take the mapping's mask.
  */
 const IMPLIED_BY_DESIGN = new Set(['memdup_user', 'memdup_user_nul', 'strndup_user', 'vmemdup_user']);
+
+/**
+ * Calls that store a mask for later allocations instead of allocating under it now: a parameter
+ * that only reaches these (or a struct field) is a setting, not the caller's context
+ * (fs/nilfs2/mdt.c nilfs_mdt_init() passes its mask to mapping_set_gfp_mask()).
+ */
+const MASK_SETTERS = new Set(['mapping_set_gfp_mask']);
 
 interface Site {
   callee: string;
@@ -68,13 +75,18 @@ export default defineRule({
     limitations:
       'Functions that inspect the parameter in a condition (`if (gfpflags_allow_blocking(gfp))`) are skipped whole: the constant may sit on the branch that ' +
       'already knows the caller\'s context. Whether any caller really passes a restricted mask is not checked; a caller\'s memalloc scope is not seen here. ' +
+      'A parameter the function never passes to a call (unused, or only stored, e.g. through `mapping_set_gfp_mask()`) is not taken as the caller\'s context. ' +
       'Allocation wrappers count only when the interprocedural summaries know them.',
     references: ['Documentation/core-api/gfp_mask-from-fs-io.rst', 'Documentation/core-api/memory-allocation.rst', 'include/linux/gfp_types.h'],
   },
   *check(fn, { model, program }) {
     if (!fn.gfpParams.length || model.allocator(fn.name)) return;
-    if (inspectsParams(fn.facts.ops, new Set(fn.gfpParams.map((p) => p.name)))) return;
-    const param = fn.gfpParams.map((p) => p.name).join("' or '");
+    // Only parameters the function hands to some call are the caller's allocation context.
+    const params = fn.gfpParams.map((p) => p.name).filter((name) =>
+      fn.facts.calls.some((c) => !MASK_SETTERS.has(c.callee) && c.args.some((a) => identifiersOf(a).has(name))),
+    );
+    if (!params.length || inspectsParams(fn.facts.ops, new Set(params))) return;
+    const param = params.join("' or '");
     const sites: Site[] = fn.allocations.map((a) => ({
       callee: a.callee,
       spec: a.spec,

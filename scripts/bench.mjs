@@ -1,7 +1,14 @@
 #!/usr/bin/env node
 // gfplint's performance benchmark on a kernel tree (issue 6).
 //
-//   npm run bench -- TREE [--runs N] [--jobs N] [--subdir fs/btrfs] [--touch mm/slub.c] [--no-spatch] [--json FILE]
+//   npm run bench -- TREE [--runs N] [--jobs N] [--paths 'fs mm block'] [--stage all|facts]
+//                         [--subdir fs/btrfs] [--touch mm/slub.c] [--no-spatch] [--json FILE]
+//
+// --paths limits grep and gfplint to those directories of TREE (default: the whole tree).
+// --stage facts times step 2 alone (discovery, read, pre-scan, parse, extract, cache) with
+// scripts/collect-facts.mjs instead of the whole CLI: what can still be measured when the whole
+// pipeline does not fit in memory. A run that fails (out of memory, a crash) is shown as FAILED
+// with its time and peak RSS instead of stopping the benchmark.
 //
 // Scenarios, each run --runs times (default 3); the table shows medians:
 //   grep      `grep -rIl -E 'GFP_|memalloc_' TREE` — the baseline every ratio refers to.
@@ -48,7 +55,7 @@ function usage(msg) {
 }
 
 const args = process.argv.slice(2);
-const opt = { runs: 3, jobs: undefined, subdir: 'fs/btrfs', touch: 'mm/slub.c', spatch: true, json: undefined };
+const opt = { runs: 3, jobs: undefined, subdir: 'fs/btrfs', touch: 'mm/slub.c', spatch: true, json: undefined, paths: undefined, stage: 'all' };
 let tree;
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
@@ -59,12 +66,15 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--touch') opt.touch = val();
   else if (a === '--no-spatch') opt.spatch = false;
   else if (a === '--json') opt.json = val();
+  else if (a === '--paths') opt.paths = val().split(/[\s,]+/).filter(Boolean);
+  else if (a === '--stage') opt.stage = val();
   else if (a.startsWith('-')) usage(`unknown option ${a}`);
   else if (!tree) tree = path.resolve(a);
   else usage(`unexpected argument ${a}`);
 }
 if (!tree) usage('TREE is required');
 if (!Number.isInteger(opt.runs) || opt.runs < 1) usage('--runs must be a positive integer');
+if (opt.stage !== 'all' && opt.stage !== 'facts') usage('--stage is all or facts');
 if (!existsSync(path.join(tree, 'Makefile'))) usage(`${tree} does not look like a kernel tree (no Makefile)`);
 if (!existsSync(path.join(repo, 'dist', 'src', 'cli', 'main.js'))) usage('dist/ is missing: run `npm run build` first');
 
@@ -85,7 +95,11 @@ function timed(cmd, argv, { cwd, allowExit = [0] } = {}) {
     stderr = stderr.slice(0, k);
   }
   if (r.error) throw r.error;
-  if (!allowExit.includes(r.status ?? -1)) throw new Error(`${cmd} ${argv.join(' ')} exited with ${r.status ?? r.signal}:\n${stderr.slice(-4000)}`);
+  if (!allowExit.includes(r.status ?? -1)) {
+    const why = /heap out of memory|Allocation failed/.test(stderr) ? 'out of memory' : `exit ${r.status ?? r.signal}`;
+    process.stderr.write(`bench: ${path.basename(cmd)} failed (${why}) after ${secs.toFixed(1)} s:\n${stderr.slice(-1500)}\n`);
+    return { secs, rss, failed: why };
+  }
   return { secs, rss };
 }
 
@@ -128,12 +142,24 @@ try {
   // Linking changed every file's ctime: gfplint's stat index trusts a file only when its ctime is
   // a little older than the run that indexed it (see facts-cache.ts), so let that pass.
   const farmMade = Date.now();
-  const topDirs = readdirSync(farm, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-  const { files, bytes } = countSources(farm);
+  const topDirs = opt.paths ?? readdirSync(farm, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  for (const p of topDirs) if (!existsSync(path.join(farm, p))) usage(`--paths: no ${p} in the tree`);
+  let files = 0;
+  let bytes = 0;
+  for (const p of topDirs) {
+    const c = countSources(path.join(farm, p));
+    files += c.files;
+    bytes += c.bytes;
+  }
   const mb = bytes / 1e6;
   const jobsArgs = opt.jobs ? ['--jobs', String(opt.jobs)] : [];
-  const gfplint = (cacheDir, paths) => timed(process.execPath, [gfplintBin, ...paths, '--format', 'json', '-o', '/dev/null', '--quiet', '--cache-dir', cacheDir, ...jobsArgs], { cwd: farm, allowExit: [0, 1] });
-  const grep = () => timed('grep', ['-rIl', '-E', 'GFP_|memalloc_', farm], { allowExit: [0, 1] });
+  const collectScript = path.join(repo, 'scripts', 'collect-facts.mjs');
+  const cli = (cacheDir, paths) => timed(process.execPath, [gfplintBin, ...paths, '--format', 'json', '-o', '/dev/null', '--quiet', '--cache-dir', cacheDir, ...jobsArgs], { cwd: farm, allowExit: [0, 1] });
+  const gfplint = (cacheDir, paths) =>
+    opt.stage === 'facts' ? timed(process.execPath, [collectScript, '--cache-dir', cacheDir, ...jobsArgs, ...paths], { cwd: farm }) : cli(cacheDir, paths);
+  if (!topDirs.some((p) => (opt.touch + '/').startsWith(p.replace(/\/*$/, '/')))) usage(`--touch ${opt.touch} is not under --paths`);
+  const grepTargets = opt.paths ? opt.paths : [farm];
+  const grep = () => timed('grep', ['-rIl', '-E', 'GFP_|memalloc_', ...grepTargets], { cwd: farm, allowExit: [0, 1] });
 
   process.stderr.write(`bench: ${files} files, ${mb.toFixed(0)} MB; reading the tree once (untimed)\n`);
   grep();
@@ -173,7 +199,7 @@ try {
       process.stderr.write(`bench: run ${run}/${opt.runs}: spatch and gfplint on ${opt.subdir}\n`);
       add('spatch', timed('spatch', ['-D', 'report', '--no-includes', '--include-headers', '--sp-file', cocci, '--dir', sub], { cwd: farm }));
       const c = mkdtempSync(path.join(scratch, 'cache-sub-'));
-      add('gfplint sub', gfplint(c, [opt.subdir]));
+      add('gfplint sub', cli(c, [opt.subdir]));
       rmSync(c, { recursive: true, force: true });
     }
     spatch = subCount;
@@ -185,14 +211,18 @@ try {
   const fmtRss = (rs) => (rs.every((x) => x !== undefined) ? `${Math.max(...rs).toFixed(0)}` : 'n/a');
   const line = (cells) => `| ${cells.join(' | ')} |`;
   const out = [];
-  out.push(`Tree: ${tree} — ${files} .c/.h files, ${mb.toFixed(0)} MB; ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'}), Node ${process.version}; ${opt.runs} runs each, medians${opt.jobs ? `; --jobs ${opt.jobs}` : ''}`);
+  const what = opt.paths ? `${opt.paths.join(' ')} of ${tree}` : tree;
+  out.push(`Tree: ${what} — ${files} .c/.h files, ${mb.toFixed(0)} MB; ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'}), Node ${process.version}; ${opt.runs} runs each, medians${opt.jobs ? `; --jobs ${opt.jobs}` : ''}${opt.stage === 'facts' ? '; gfplint rows: step 2 only (scripts/collect-facts.mjs)' : ''}`);
   out.push('');
   out.push(line(['scenario', 'median s', 'runs (s)', '× grep', 'files/s', 'MB/s', 'peak RSS MB']));
   out.push(line(['---', '---:', '---', '---:', '---:', '---:', '---:']));
   for (const name of ['grep', 'cold', 'warm', 'one file changed']) {
     const rs = rows[name];
+    const failed = rs.find((r) => r.failed);
     const m = median(rs.map((r) => r.secs));
-    out.push(line([name, m.toFixed(2), rs.map((r) => r.secs.toFixed(2)).join(' '), (m / base).toFixed(2), Math.round(files / m).toString(), (mb / m).toFixed(0), fmtRss(rs.map((r) => r.rss))]));
+    const runs = rs.map((r) => r.secs.toFixed(2) + (r.failed ? '✗' : '')).join(' ');
+    if (failed) out.push(line([name, `FAILED (${failed.failed})`, runs, '—', '—', '—', fmtRss(rs.map((r) => r.rss))]));
+    else out.push(line([name, m.toFixed(2), runs, (m / base).toFixed(2), Math.round(files / m).toString(), (mb / m).toFixed(0), fmtRss(rs.map((r) => r.rss))]));
   }
   if (spatch) {
     out.push('');

@@ -438,6 +438,6 @@ function runFacts(file: string, o: { function?: string; json?: boolean; kernelVe
   }
   const views = o.function === undefined ? res.views : res.views.filter((v) => v.name === o.function);
   if (o.function !== undefined && views.length === 0) throw new UsageError(`no function '${o.function}' in '${file}'`);
-  process.stdout.write(o.json ? formatFactsJson(file, res.model, views) : formatFactsText(file, res.model, views));
+  process.stdout.write(o.json ? formatFactsJson(file, res.model, views, res.program) : formatFactsText(file, res.model, views, res.program));
   return 0;
 }

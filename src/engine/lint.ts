@@ -13,7 +13,7 @@ import { NEWEST_MODELLED, parseKernelVersion, versionFromMakefile, type KernelVe
 import type { Expr } from '../syntax/expr.js';
 import type { CommentFact, FileFacts, Rng } from '../syntax/facts.js';
 import { discoverFiles } from '../program/discover.js';
-import { buildProgram } from '../program/program.js';
+import { buildProgram, type Program } from '../program/program.js';
 import { extractSource, readSource } from '../program/source.js';
 import { collectFacts } from '../program/workers.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
@@ -177,18 +177,32 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
   });
 }
 
-/** For `gfplint facts`: one file's functions as the analysis sees them. */
-export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: string; fileTimeoutMs?: number }): { views: FunctionView[]; model: Model; skipped?: string } {
+/**
+ * For `gfplint facts`: one file's functions as the analysis sees them. The file's own
+ * `#include "…"` headers next to it are analysed too, since inference needs their inline helpers
+ * (fs/xfs/xfs_trans.c's scope comes from xfs_trans_set_context() in xfs_trans.h).
+ */
+export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: string; fileTimeoutMs?: number }): { views: FunctionView[]; model: Model; program?: Program; skipped?: string } {
   const abs = path.resolve(opts.cwd, file);
   const kr = findKernelRoot(abs);
   const read = readSource(abs);
   const { model } = buildModel({ kernelVersion: opts.kernelVersion, treeRoot: kr?.root, treeVersion: kr?.version });
   if ('skip' in read) return { views: [], model, skipped: read.skip };
-  const ex = extractSource(read.text, opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS);
+  const budget = opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
+  const ex = extractSource(read.text, budget);
   if ('skip' in ex) return { views: [], model, skipped: ex.skip };
-  const aliases = new Map<string, Expr>(ex.facts.macros.map((m) => [m.name, m.expr]));
+  const files: AnalysedFile[] = [{ path: file, facts: ex.facts }];
+  for (const m of read.text.matchAll(/^\s*#\s*include\s+"([^"]+)"/gm)) {
+    const hdr = path.resolve(path.dirname(abs), m[1]);
+    const r = readSource(hdr);
+    if ('skip' in r) continue;
+    const hx = extractSource(r.text, budget);
+    if (!('skip' in hx)) files.push({ path: path.relative(opts.cwd, hdr).split(path.sep).join('/'), facts: hx.facts });
+  }
+  const aliases = new Map<string, Expr>();
+  for (const f of files) for (const m of f.facts.macros) if (!aliases.has(m.name)) aliases.set(m.name, m.expr);
   const withLocal = buildModel({ kernelVersion: opts.kernelVersion, treeRoot: kr?.root, treeVersion: kr?.version, aliases }).model;
-  const views = ex.facts.functions.map((fn) => analyzeFunction(fn, file, withLocal));
-  const program = buildProgram([{ path: file, facts: ex.facts }], views, withLocal);
-  return { views: program.views, model: withLocal };
+  const views = files.flatMap((f) => f.facts.functions.map((fn) => analyzeFunction(fn, f.path, withLocal)));
+  const program = buildProgram(files, views, withLocal);
+  return { views: program.views.filter((v) => v.file === file), model: withLocal, program };
 }

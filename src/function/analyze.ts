@@ -647,6 +647,12 @@ class FunctionAnalysis {
     }
     const root = rootName(l);
     if (root) invalidateLiterals(s, root);
+    // A transaction handle stored through an out-parameter (`*tpp = tp`, xfs_trans_alloc())
+    // hands its scope to the caller.
+    if (op.r.k === 'id' && root !== undefined && this.paramIndex.has(root) && l.k !== 'id') {
+      const from = op.r.name;
+      for (const [k, t] of s.scopes) if (t.v.origin === 'provider' && t.v.cookie === from) s.scopes.set(k, { ...t, v: { ...t.v, cookie: exprKey(l) } });
+    }
     if (isTaskFlags(l)) this.taskFlags(op, s, opIndex);
     if (l.k === 'id' && this.gfpNames.has(l.name)) {
       const rhs: Expr = op.aop === '=' ? op.r : { k: 'bin', op: op.aop.slice(0, -1), l, r: op.r };
@@ -760,7 +766,7 @@ class FunctionAnalysis {
         if (root !== undefined && this.paramIndex.has(root)) param = this.paramIndex.get(root);
       }
     } else {
-      const root = /^[A-Za-z_]\w*/.exec(f.cookie)?.[0];
+      const root = /[A-Za-z_]\w*/.exec(f.cookie)?.[0];
       if (f.cookie === '<return>' || (returned !== undefined && (returned === f.cookie || returned === root))) isReturned = true;
       else if (root !== undefined && this.paramIndex.has(root)) param = this.paramIndex.get(root);
     }

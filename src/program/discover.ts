@@ -1,9 +1,9 @@
 /**
  * Which files a run reads: explicit files as given, directories walked with globby for .c/.h,
- * honouring .gitignore, never following symbolic links (a link loop or a link out of the tree
+ * honouring .gitignore inside git work trees, never following symbolic links (a link loop or a link out of the tree
  * is not read), skipping .git and build output.
  */
-import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { globby } from 'globby';
 
@@ -18,6 +18,16 @@ export function displayPath(abs: string, cwd: string): string {
   const rel = path.relative(cwd, abs);
   const p = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
   return p.split(path.sep).join('/');
+}
+
+function insideGitWorkTree(dir: string): boolean {
+  for (let d = dir, i = 0; i < 128; i++) {
+    if (existsSync(path.join(d, '.git'))) return true;
+    const up = path.dirname(d);
+    if (up === d) return false;
+    d = up;
+  }
+  return false;
 }
 
 export async function discoverFiles(paths: string[], cwd: string, skip: (file: string, reason: string) => void): Promise<FoundFile[]> {
@@ -48,10 +58,13 @@ export async function discoverFiles(paths: string[], cwd: string, skip: (file: s
       continue;
     }
     const root = realpathSync(abs);
+    // Like ripgrep, .gitignore counts only inside a git work tree: Debian's linux-source tarball
+    // ships a top-level .gitignore of `/*` (its packaging rule) that would hide the whole tree.
+    const inGit = insideGitWorkTree(root);
     const found = await globby(['**/*.c', '**/*.h'], {
       cwd: abs,
       absolute: true,
-      gitignore: true,
+      gitignore: inGit,
       followSymbolicLinks: false,
       onlyFiles: true,
       dot: false,

@@ -2,9 +2,11 @@
  * The textual pre-scan: before a file is parsed, a fast test decides whether it can matter. A
  * file matters when it mentions a GFP flag or a `gfp` name (`gfp_t`, `mapping_gfp_mask`, …), the
  * memalloc scope API or `PF_MEMALLOC*`, a gfplint directive comment, or CALLS a function the
- * model knows: an allocator, a scope function or a scope provider (jbd2, XFS, …). Free functions
- * do not count: a free only matters next to its allocation. Anything else cannot produce a
- * finding on its own and is not parsed: it counts as scanned, with empty facts.
+ * model knows: an allocator, a scope function, a scope provider (jbd2, XFS, …) or a lock or
+ * atomic-context primitive (`spin_lock`, `guard(…)`, `rcu_read_lock`, `inode_lock`, …: a file
+ * taking locks can define a lock wrapper the program stage infers). Free functions do not count:
+ * a free only matters next to its allocation. Anything else cannot produce a finding on its own
+ * and is not parsed: it counts as scanned, with empty facts.
  *
  * On the whole 6.12 tree (59,932 .c/.h files, 1.34 GB) the base test keeps about 17k files; see
  * the Performance section of the README for the measured numbers.
@@ -22,6 +24,7 @@
  * function.
  */
 import { ALLOCATOR_ROWS } from '../model/allocators.js';
+import { lockCallNames } from '../model/locks.js';
 import { SCOPE_FUNCTIONS, scopeProviders } from '../model/memalloc-scopes.js';
 import type { KernelVersion } from '../model/version.js';
 import type { FileFacts } from '../syntax/facts.js';
@@ -81,6 +84,10 @@ export function modelCallNames(): string[] {
   const names = new Set<string>();
   for (const r of ALLOCATOR_ROWS) names.add(r.name);
   for (const n of Object.keys(SCOPE_FUNCTIONS)) names.add(n);
+  for (const n of lockCallNames()) names.add(n);
+  names.add('guard');
+  names.add('scoped_guard');
+  names.add('scoped_cond_guard');
   const versions: KernelVersion[] = [{ major: 4, minor: 12 }, { major: 5, minor: 17 }, { major: 6, minor: 1 }, { major: 6, minor: 8 }, { major: 6, minor: 12 }];
   for (const v of versions) {
     for (const p of scopeProviders(v)) {
@@ -125,12 +132,21 @@ export function callsAny(callHashes: readonly number[] | Uint32Array, wanted: Re
   return false;
 }
 
+/** What makes a function interesting for the default widening: allocators, the scope API, providers (not locks). */
+export function widenModelNames(): Set<string> {
+  const names = new Set<string>();
+  for (const r of ALLOCATOR_ROWS) names.add(r.name);
+  for (const n of Object.keys(SCOPE_FUNCTIONS)) names.add(n);
+  for (const v of [{ major: 4, minor: 12 }, { major: 6, minor: 1 }, { major: 6, minor: 12 }] as KernelVersion[]) for (const p of scopeProviders(v)) names.add(p.start);
+  return names;
+}
+
 /**
  * The syntactic widening used until interprocedural summaries exist: the names of functions in
  * `files` that call something the model knows or a name already in `known`, to a fixpoint
  * within the given files. Returns only names not already in `known` (and adds them to it).
  */
-export function defaultWiden(files: readonly { facts: FileFacts }[], known: Set<string>, modelNames: ReadonlySet<string>): string[] {
+export function defaultWiden(files: readonly { facts: FileFacts }[], known: Set<string>, modelNames: ReadonlySet<string> = widenModelNames()): string[] {
   const fresh: string[] = [];
   let changed = true;
   while (changed) {

@@ -21,7 +21,7 @@ export interface Program {
   views: FunctionView[];
   view: ProgramView;
   /** What inference added to the model, for `gfplint facts` and --explain. */
-  inferred: { wrappers: AllocatorSpec[]; providers: ScopeProvider[]; closers: ScopeProvider[] };
+  inferred: { wrappers: AllocatorSpec[]; providers: ScopeProvider[]; closers: ScopeProvider[]; lockWrappers: (LockCall & { name: string })[] };
 }
 
 /** Rounds of infer → re-analyse: each round lets inference climb one more call level. */
@@ -104,7 +104,10 @@ export function buildProgram(files: { path: string; facts: FileFacts }[], views:
   return {
     views: current,
     view,
-    inferred: { wrappers: [...wrappers.values()], providers: [...providers.values()], closers: [...closers.values()] },
+    inferred: {
+      wrappers: [...wrappers.values()], providers: [...providers.values()], closers: [...closers.values()],
+      lockWrappers: [...lockWrappers].map(([name, l]) => ({ name, ...l })),
+    },
   };
 }
 
@@ -137,7 +140,9 @@ function inferSummaries(
         });
       }
     }
-    if (!providers.has(name) && !base.providerStart(name)) {
+    // Providers and closers are inferred even when the model lists them: the inference is the
+    // evidence, and the model's list only keeps a one-file scan knowing them.
+    if (!providers.has(name)) {
       const open = v.exitScopes.find((e) => e.kind === 'nofs' || e.kind === 'noio');
       if (open) {
         providers.set(name, {
@@ -147,7 +152,7 @@ function inferSummaries(
         });
       }
     }
-    if (!closers.has(name) && !base.providerStop(name)) {
+    if (!closers.has(name)) {
       const h = v.handOffRestores.find((r) => r.kind === 'nofs' || r.kind === 'noio');
       if (h) {
         closers.set(name, {

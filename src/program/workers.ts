@@ -31,7 +31,7 @@ import type { FileFacts } from '../syntax/facts.js';
 import { cacheNamespace, defaultCacheDir, FactsCache, StatIndex, type IndexRecord, type StatLike } from './facts-cache.js';
 import { runJob, type JobContext, type JobResult, type JobTask } from './facts-job.js';
 import type { WorkerData, WorkerReply } from './facts-worker.js';
-import { callsAny, defaultWiden, modelCallNames, nameHash, Prescanner } from './prescan.js';
+import { callsAny, defaultWiden, nameHash, Prescanner, widenModelNames } from './prescan.js';
 
 export interface FactsInput {
   /** As printed. */
@@ -268,7 +268,7 @@ export async function collectFacts(
 /** The stand-in widening: callers of anything that (transitively) allocates or opens a scope. */
 function makeDefaultWiden(): WidenFn {
   const known = new Set<string>();
-  const model = new Set(modelCallNames());
+  const model = widenModelNames();
   return (files) => defaultWiden(files, known, model);
 }
 

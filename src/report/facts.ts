@@ -6,6 +6,7 @@
 import { describeGfp } from '../engine/rule-helpers.js';
 import type { ExecContext, FunctionView, HeldRef, ScopeRef } from '../function/view.js';
 import type { Model } from '../model/context.js';
+import type { Program } from '../program/program.js';
 import type { Rng } from '../syntax/facts.js';
 import { escapeForTerminal } from './text.js';
 
@@ -147,11 +148,44 @@ export function functionFactsJson(fn: FunctionView, model: Model): Record<string
   };
 }
 
-export function formatFactsJson(file: string, model: Model, fns: readonly FunctionView[]): string {
-  return JSON.stringify({ file, kernelVersion: model.versionText, functions: fns.map((f) => functionFactsJson(f, model)) }, null, 2) + '\n';
+export function formatFactsJson(file: string, model: Model, fns: readonly FunctionView[], program?: Program): string {
+  return JSON.stringify({ file, kernelVersion: model.versionText, functions: fns.map((f) => ({ ...functionFactsJson(f, model), ...(program ? { program: programFacts(f, program) } : {}) })) }, null, 2) + '\n';
 }
 
-export function formatFactsText(file: string, model: Model, fns: readonly FunctionView[]): string {
+export function formatFactsText(file: string, model: Model, fns: readonly FunctionView[], program?: Program): string {
   const head = escapeForTerminal(`${file}: ${fns.length} function${fns.length === 1 ? '' : 's'}, kernel ${model.versionText}, GFP table ${model.table.source}`) + '\n';
-  return [head, ...fns.map((f) => formatFunctionFacts(f, model))].join('\n');
+  return [head, ...fns.map((f) => formatFunctionFacts(f, model) + (program ? programLines(f, program) : ''))].join('\n');
+}
+
+/** What the whole-program stage inferred about a function and the contexts it is called in. */
+export function programFacts(fn: FunctionView, program: Program): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const provider = program.inferred.providers.find((p) => p.start === fn.name);
+  if (provider) out.scopeProvider = { kind: provider.kind, handle: provider.handleParam === 'return' ? 'return value' : `parameter ${(provider.handleParam ?? 0) + 1}`, evidence: provider.note };
+  const closer = program.inferred.closers.find((p) => p.stop === fn.name);
+  if (closer) out.scopeCloser = { kind: closer.kind, handle: `parameter ${(typeof closer.handleParam === 'number' ? closer.handleParam : 0) + 1}`, evidence: closer.note };
+  const wrapper = program.inferred.wrappers.find((w) => w.name === fn.name);
+  if (wrapper) out.allocatorWrapper = { gfpArgument: wrapper.gfpArg, evidence: wrapper.note };
+  const lock = program.inferred.lockWrappers.find((l) => l.name === fn.name);
+  if (lock) out.lockWrapper = { op: lock.op, class: lock.class };
+  const called = program.view.calledIn(fn);
+  if (called) {
+    out.calledIn = {
+      knownCallers: called.knownCallers,
+      allContextsVisible: !called.unknownCallers,
+      scopes: called.scopes.map((s) => ({ kind: s.kind, witness: s.via.map((w) => `${w.file}:${w.rng[0] + 1}: ${w.note}`) })),
+      ...(called.lockWitness ? { lockHeldByCaller: called.lockWitness.map((w) => `${w.file}:${w.rng[0] + 1}: ${w.note}`) } : {}),
+      ...(called.transactionWitness ? { transaction: called.transactionWitness.map((w) => `${w.file}:${w.rng[0] + 1}: ${w.note}`) } : {}),
+      ...(called.reclaimSlot ? { reclaimOrLockedSlot: called.reclaimSlot.map((w) => `${w.file}:${w.rng[0] + 1}: ${w.note}`) } : {}),
+    };
+  }
+  return out;
+}
+
+function programLines(fn: FunctionView, program: Program): string {
+  const facts = programFacts(fn, program);
+  if (!Object.keys(facts).length) return '';
+  const lines = ['  program stage:'];
+  for (const [k, v] of Object.entries(facts)) lines.push(`    ${k}: ${JSON.stringify(v)}`);
+  return escapeForTerminal(lines.join('\n')).replace(/\\n/g, '\n') + '\n';
 }
