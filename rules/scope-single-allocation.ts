@@ -29,7 +29,8 @@ export default defineRule({
       if (!r.restores.length || r.leaks.length || r.innerCalls.length !== 1) continue;
       if (r.kind !== 'nofs' && r.kind !== 'noio') continue;
       const alloc = fn.allocations.find((a) => a.index === r.innerCalls[0]);
-      if (!alloc || alloc.gfpImplied || alloc.spec.gfpArg === null) continue;
+      // A direct allocator call: a helper gfplint inferred to pass its gfp on is not one.
+      if (!alloc || alloc.gfpImplied || alloc.spec.gfpArg === null || alloc.spec.note?.startsWith('inferred:')) continue;
       if ((alloc.spec.family === 'vmalloc' || alloc.spec.family === 'kvmalloc') && !atLeast(model.version, 5, 17)) continue;
       yield {
         message: 'adHoc',

@@ -83,24 +83,27 @@ const gnuTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f',
 /** Run a command; returns wall seconds and peak RSS (MB, when GNU time is there). */
 function timed(cmd, argv, { cwd, allowExit = [0] } = {}) {
   const marker = '@@gfplint-bench-rss ';
-  const full = gnuTime ? [gnuTime, ['-f', `${marker}%M`, cmd, ...argv]] : [cmd, argv];
+  const full = gnuTime ? [gnuTime, ['-f', `${marker}%M %U %S`, cmd, ...argv]] : [cmd, argv];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(full[0], full[1], { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   let stderr = r.stderr ?? '';
   let rss;
+  let cpu;
   const k = stderr.lastIndexOf(marker);
   if (k !== -1) {
-    rss = Number(stderr.slice(k + marker.length).trim()) / 1024;
+    const [m, u, sy] = stderr.slice(k + marker.length).trim().split(/\s+/).map(Number);
+    rss = m / 1024;
+    cpu = u + sy;
     stderr = stderr.slice(0, k);
   }
   if (r.error) throw r.error;
   if (!allowExit.includes(r.status ?? -1)) {
     const why = /heap out of memory|Allocation failed/.test(stderr) ? 'out of memory' : `exit ${r.status ?? r.signal}`;
     process.stderr.write(`bench: ${path.basename(cmd)} failed (${why}) after ${secs.toFixed(1)} s:\n${stderr.slice(-1500)}\n`);
-    return { secs, rss, failed: why };
+    return { secs, rss, cpu, failed: why };
   }
-  return { secs, rss };
+  return { secs, rss, cpu };
 }
 
 function median(xs) {
@@ -213,16 +216,18 @@ try {
   const out = [];
   const what = opt.paths ? `${opt.paths.join(' ')} of ${tree}` : tree;
   out.push(`Tree: ${what} — ${files} .c/.h files, ${mb.toFixed(0)} MB; ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'}), Node ${process.version}; ${opt.runs} runs each, medians${opt.jobs ? `; --jobs ${opt.jobs}` : ''}${opt.stage === 'facts' ? '; gfplint rows: step 2 only (scripts/collect-facts.mjs)' : ''}`);
+  out.push(`Load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on the machine inflates wall times; the CPU column does not include waiting)`);
   out.push('');
-  out.push(line(['scenario', 'median s', 'runs (s)', '× grep', 'files/s', 'MB/s', 'peak RSS MB']));
-  out.push(line(['---', '---:', '---', '---:', '---:', '---:', '---:']));
+  const fmtCpu = (rs) => (rs.every((x) => x.cpu !== undefined) ? median(rs.map((x) => x.cpu)).toFixed(1) : 'n/a');
+  out.push(line(['scenario', 'median s', 'runs (s)', '× grep', 'files/s', 'MB/s', 'CPU s (user+sys)', 'peak RSS MB']));
+  out.push(line(['---', '---:', '---', '---:', '---:', '---:', '---:', '---:']));
   for (const name of ['grep', 'cold', 'warm', 'one file changed']) {
     const rs = rows[name];
     const failed = rs.find((r) => r.failed);
     const m = median(rs.map((r) => r.secs));
     const runs = rs.map((r) => r.secs.toFixed(2) + (r.failed ? '✗' : '')).join(' ');
-    if (failed) out.push(line([name, `FAILED (${failed.failed})`, runs, '—', '—', '—', fmtRss(rs.map((r) => r.rss))]));
-    else out.push(line([name, m.toFixed(2), runs, (m / base).toFixed(2), Math.round(files / m).toString(), (mb / m).toFixed(0), fmtRss(rs.map((r) => r.rss))]));
+    if (failed) out.push(line([name, `FAILED (${failed.failed})`, runs, '—', '—', '—', fmtCpu(rs), fmtRss(rs.map((r) => r.rss))]));
+    else out.push(line([name, m.toFixed(2), runs, (m / base).toFixed(2), Math.round(files / m).toString(), (mb / m).toFixed(0), fmtCpu(rs), fmtRss(rs.map((r) => r.rss))]));
   }
   if (spatch) {
     out.push('');

@@ -472,8 +472,19 @@ class FunctionAnalysis {
     if (start) {
       const res = this.resultOf.get(index);
       const byParam = typeof start.handleParam === 'number' ? c.args[start.handleParam] : undefined;
-      const addrArg = c.args.find((a) => a.k === 'un' && a.op === '&') as { e: Expr } | undefined;
-      const handle = byParam ? lockKey(byParam) : res?.l ? exprKey(res.l) : res?.returned ? '<return>' : addrArg ? exprKey(addrArg.e) : name;
+      // The handle is a pointer: the result when it is stored in one (`handle = jbd2_journal_start()`),
+      // else an out-argument `&tp` naming a pointer local (xfs_trans_alloc(…, &tp)), else the
+      // first pointer-looking argument (jbd2_journal_restart(handle, …) returns an int).
+      const isPtr = (e: Expr) => e.k !== 'id' || this.ptrNames.has(e.name) || !this.localNames.has(e.name);
+      const outArgs = c.args.filter((a) => a.k === 'un' && a.op === '&') as { e: Expr }[];
+      const outArg = outArgs.find((a) => a.e.k === 'id' && this.ptrNames.has(a.e.name));
+      const firstArg = c.args[0];
+      const handle = byParam ? lockKey(byParam)
+        : res?.l && isPtr(res.l) ? exprKey(res.l)
+        : res?.returned && start.handleParam === 'return' ? '<return>'
+        : outArg ? exprKey(outArg.e)
+        : firstArg && firstArg.k === 'id' && this.ptrNames.has(firstArg.name) ? firstArg.name
+        : name;
       s.scopes.set(index, { v: { id: index, kind: start.kind, opener: name, rng: c.r, cookie: handle, origin: 'provider', onlyWhen: start.onlyWhen }, must: true });
       return;
     }

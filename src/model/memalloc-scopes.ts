@@ -197,14 +197,14 @@ const XFS_NOTE = 'xfs_trans_alloc() → xfs_trans_set_context() saves the cookie
 
 const PROVIDERS: readonly ScopeProvider[] = [
   ...['jbd2__journal_start', 'jbd2_journal_start', 'jbd2_journal_start_reserved', 'jbd2__journal_restart', 'jbd2_journal_restart'].map(
-    (start): ScopeProvider => ({ start, stop: 'jbd2_journal_stop', kind: 'nofs', handleType: 'handle_t', cookieField: 'saved_alloc_context', note: JBD2_NOTE }),
+    (start): ScopeProvider => ({ start, stop: 'jbd2_journal_stop', kind: 'nofs', handleType: 'handle_t', cookieField: 'saved_alloc_context', handleParam: start.includes('restart') || start.endsWith('_reserved') ? 0 : 'return', note: JBD2_NOTE }),
   ),
   ...['ext4_journal_start', 'ext4_journal_start_sb', 'ext4_journal_start_with_reserve', 'ext4_journal_start_with_revoke', '__ext4_journal_start', '__ext4_journal_start_sb', 'ext4_journal_start_reserved', '__ext4_journal_start_reserved'].map(
-    (start): ScopeProvider => ({ start, stop: 'ext4_journal_stop', altStops: ['__ext4_journal_stop'], kind: 'nofs', handleType: 'handle_t', cookieField: 'saved_alloc_context', onlyWhen: 'when the journal is enabled', note: EXT4_NOTE }),
+    (start): ScopeProvider => ({ start, stop: 'ext4_journal_stop', altStops: ['__ext4_journal_stop'], kind: 'nofs', handleType: 'handle_t', cookieField: 'saved_alloc_context', handleParam: start.includes('reserved') ? 0 : 'return', onlyWhen: 'when the journal is enabled', note: EXT4_NOTE }),
   ),
   { start: 'ext4_writepages_down_read', stop: 'ext4_writepages_up_read', kind: 'nofs', note: 'takes s_writepages_rwsem and returns the memalloc_nofs_save() cookie, which the caller passes back to the up helper (fs/ext4/ext4.h; 6.1.192 has it as a stable backport)' },
   { start: 'ext4_writepages_down_write', stop: 'ext4_writepages_up_write', kind: 'nofs', note: 'as ext4_writepages_down_read(), for the write side (fs/ext4/ext4.h)' },
-  { start: 'ocfs2_start_trans', stop: 'ocfs2_commit_trans', kind: 'nofs', handleType: 'handle_t', cookieField: 'saved_alloc_context', note: 'ocfs2_start_trans() → jbd2_journal_start(), ocfs2_commit_trans() → jbd2_journal_stop() (fs/ocfs2/journal.c)' },
+  { start: 'ocfs2_start_trans', stop: 'ocfs2_commit_trans', kind: 'nofs', handleType: 'handle_t', cookieField: 'saved_alloc_context', handleParam: 'return', note: 'ocfs2_start_trans() → jbd2_journal_start(), ocfs2_commit_trans() → jbd2_journal_stop() (fs/ocfs2/journal.c)' },
   ...['xfs_trans_alloc', 'xfs_trans_alloc_inode', 'xfs_trans_alloc_icreate', 'xfs_trans_alloc_ichange', 'xfs_trans_alloc_dir', 'xfs_trans_alloc_empty'].map(
     (start): ScopeProvider => ({ start, stop: 'xfs_trans_commit', altStops: ['__xfs_trans_commit', 'xfs_trans_cancel'], kind: 'nofs', handleType: 'struct xfs_trans', cookieField: 't_pflags', note: XFS_NOTE }),
   ),

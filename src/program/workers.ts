@@ -191,7 +191,8 @@ export async function collectFacts(
       else st.parsed++;
     }
     if (r.kind === 'trivial') trivialCalls[r.i] = r.calls;
-    results[r.i] = r;
+    // Keep the verdict, not the JSON text: all of it together is several times the source size.
+    results[r.i] = r.kind === 'facts' ? { ...r, json: '' } : r;
     if (!widened[r.i]) progress();
   };
 
