@@ -81,11 +81,14 @@ export default defineRule({
   },
   *check(fn, { model, program }) {
     if (!fn.gfpParams.length || model.allocator(fn.name)) return;
-    // Only parameters the function hands to some call are the caller's allocation context.
-    const params = fn.gfpParams.map((p) => p.name).filter((name) =>
-      fn.facts.calls.some((c) => !MASK_SETTERS.has(c.callee) && c.args.some((a) => identifiersOf(a).has(name))),
-    );
-    if (!params.length || inspectsParams(fn.facts.ops, new Set(params))) return;
+    // Only parameters the function hands to some call (directly or through a local computed
+    // from them) are the caller's allocation context; a function that looks at them in a
+    // condition may have chosen the constant knowingly.
+    const params = fn.gfpParams.map((p) => p.name).filter((name) => {
+      const derived = derivedFrom(fn.facts.ops, name);
+      return fn.facts.calls.some((c) => !MASK_SETTERS.has(c.callee) && c.args.some((a) => [...identifiersOf(a)].some((n) => derived.has(n))));
+    });
+    if (!params.length || params.some((name) => inspects(fn.facts.ops, derivedFrom(fn.facts.ops, name)))) return;
     const param = params.join("' or '");
     const sites: Site[] = fn.allocations.map((a) => ({
       callee: a.callee,
@@ -137,7 +140,11 @@ export default defineRule({
 function reads(e: Expr, names: Set<string>): boolean {
   switch (e.k) {
     case 'id': return names.has(e.name);
-    case 'bin': case 'assign': return reads(e.l, names) || reads(e.r, names);
+    case 'bin':
+      // `gfp & __GFP_DMA` picks a zone, it does not ask whether the caller may sleep or recurse.
+      if (e.op === '&' && (onlyNonContextBits(e.l) || onlyNonContextBits(e.r))) return false;
+      return reads(e.l, names) || reads(e.r, names);
+    case 'assign': return reads(e.l, names) || reads(e.r, names);
     case 'un': case 'cast': return reads(e.e, names);
     case 'cond': return reads(e.c, names) || reads(e.t, names) || reads(e.f, names);
     case 'field': return reads(e.base, names);
@@ -148,11 +155,22 @@ function reads(e: Expr, names: Set<string>): boolean {
 }
 
 /**
- * True when a branch condition reads a gfp parameter, directly or through a local computed from
- * it (`bool can_block = gfpflags_allow_blocking(gfp); if (can_block)`).
+ * Flags that say nothing about the caller's reclaim context (zone, placement and action bits,
+ * include/linux/gfp_types.h): testing them is not inspecting the context.
  */
-function inspectsParams(ops: FunctionFacts['ops'], params: Set<string>): boolean {
-  const derived = new Set(params);
+const NON_CONTEXT_BITS = new Set([
+  '__GFP_DMA', '__GFP_DMA32', '__GFP_HIGHMEM', '__GFP_MOVABLE', 'GFP_DMA', 'GFP_DMA32', 'GFP_ZONEMASK',
+  '__GFP_ZERO', '__GFP_NOWARN', '__GFP_COMP', '__GFP_ACCOUNT', '__GFP_THISNODE', '__GFP_HARDWALL', '__GFP_WRITE',
+]);
+
+function onlyNonContextBits(e: Expr): boolean {
+  const ids = identifiersOf(e);
+  return ids.size > 0 && [...ids].every((n) => NON_CONTEXT_BITS.has(n));
+}
+
+/** `name` and the locals computed from its value (`gfp_t flags = gfp | __GFP_ZERO`). */
+function derivedFrom(ops: FunctionFacts['ops'], name: string): Set<string> {
+  const derived = new Set([name]);
   for (let changed = true; changed; ) {
     changed = false;
     for (const op of ops) {
@@ -161,5 +179,10 @@ function inspectsParams(ops: FunctionFacts['ops'], params: Set<string>): boolean
       changed = true;
     }
   }
-  return ops.some((op) => op.op === 'br' && reads(op.cond, derived));
+  return derived;
+}
+
+/** True when a branch condition reads one of `names` (`if (!gfpflags_allow_blocking(gfp))`). */
+function inspects(ops: FunctionFacts['ops'], names: Set<string>): boolean {
+  return ops.some((op) => op.op === 'br' && reads(op.cond, names));
 }

@@ -623,10 +623,16 @@ class FunctionAnalysis {
     const spec = this.model.lockCall(c.callee);
     if (!spec) return;
     const lock = spec.lockArg === null || spec.lockArg === undefined ? '' : lockKey(c.args[spec.lockArg]);
-    const same = [...s.held.values()].filter((h) => h.v.cls === spec.class && h.v.guardId === undefined);
-    const exact = same.filter((h) => h.v.lock === lock);
+    const held = [...s.held.values()].filter((h) => h.v.guardId === undefined);
+    // Lock classes pair by family (`spin_lock` … `spin_unlock_irqrestore` through a wrapper).
+    const family = (cls: string) => cls.replace(/_(irq|irqsave|bh|nested)$/, '');
+    const same = held.filter((h) => h.v.cls === spec.class);
+    const kin = same.length ? same : held.filter((h) => family(h.v.cls) === family(spec.class));
+    const exact = kin.filter((h) => h.v.lock === lock);
     // Release the matching acquisitions (all paths' versions); fall back to the newest of the class.
-    const victims = exact.length ? exact : same.slice(-1);
+    const victims = exact.length ? exact : kin.slice(-1);
+    // An irqrestore also ends a local_irq_save() taken together with the lock.
+    if (/irqsave|_irq$/.test(spec.class)) victims.push(...held.filter((h) => (h.v.cls === 'irqsave' || h.v.cls === 'irq') && !victims.includes(h)).slice(-1));
     for (const v of victims) s.held.delete(v.v.key);
     if (!victims.length && this.recording) {
       if (spec.atomic) this.releasesCallersLock = true;

@@ -22,6 +22,7 @@
  * would cost more than it saves. Results are identical either way (test/determinism.test.ts runs
  * the compiled pipeline with 1 and 2 workers).
  */
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,6 +87,12 @@ export interface CollectStats {
 export interface CollectResult {
   files: CollectedFile[];
   stats: CollectStats;
+  /**
+   * SHA-1 over every input's path and content hash (or skip reason), in input order: equal
+   * digests mean the same files with the same contents, so a later stage may key a cache of its
+   * own results on it (with the options and the model's version).
+   */
+  inputsDigest: string;
 }
 
 /** How long a worker may stay on one file, as a multiple of the per-file budget. */
@@ -251,8 +258,10 @@ export async function collectFacts(
   }
 
   const files: CollectedFile[] = [];
+  const digest = createHash('sha1');
   for (let i = 0; i < n; i++) {
     const r = results[i];
+    digest.update(`${inputs[i].path}\0${r ? (r.kind === 'skip' ? `skip:${r.reason}` : r.hash) : 'aborted'}\n`);
     if (!r) continue; // aborted before this file
     if (r.kind === 'skip') skip(inputs[i].path, r.reason);
     else if (facts[i]) {
@@ -263,7 +272,7 @@ export async function collectFacts(
       st.trivial++;
     }
   }
-  return { files, stats: st };
+  return { files, stats: st, inputsDigest: digest.digest('hex') };
 }
 
 /** The stand-in widening: callers of anything that (transitively) allocates or opens a scope. */

@@ -243,6 +243,8 @@ class FunctionBuilder {
   private blocks: BlockFrame[] = [];
   private guardCount = 0;
   private hasErrors = false;
+  /** Statement depth of the statement being built (see exprCalls: statement expressions). */
+  private depth = 0;
   private reasonComments: { line: number; text: string }[] = [];
 
   constructor(private decl: SyntaxNode, private body: SyntaxNode, private def: SyntaxNode, private text: string) {}
@@ -366,6 +368,16 @@ class FunctionBuilder {
   }
 
   private stmt(n: SyntaxNode, depth: number): void {
+    const outer = this.depth;
+    this.depth = depth;
+    try {
+      this.stmtAt(n, depth);
+    } finally {
+      this.depth = outer;
+    }
+  }
+
+  private stmtAt(n: SyntaxNode, depth: number): void {
     if (depth > MAX_STMT_DEPTH) {
       this.exprCalls(n);
       return;
@@ -668,9 +680,11 @@ class FunctionBuilder {
         this.callOp(n);
         continue;
       }
-      if (n.type === 'compound_statement') {
-        // GNU statement expression `({ ... })`.
-        this.block(n, MAX_STMT_DEPTH - 10);
+      if (n.type === 'compound_statement' && this.depth < MAX_STMT_DEPTH - 10) {
+        // GNU statement expression `({ ... })`: a few levels of statements of its own. Past that
+        // (nested statement expressions, or any block below MAX_STMT_DEPTH) its calls are still
+        // found by this walk, without recursion, so no nesting can overflow the stack.
+        this.block(n, Math.max(this.depth, MAX_STMT_DEPTH - 10));
         continue;
       }
       if (n.type === 'comment' || n.type === 'string_literal') continue;
