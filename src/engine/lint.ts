@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { analyzeFunction } from '../function/analyze.js';
+import { AnalysisTimeout, analyzeFunction } from '../function/analyze.js';
 import type { FunctionView } from '../function/view.js';
 import { createModel, type Model } from '../model/context.js';
 import { builtinGfpTable, loadTreeGfpTable, withAliases } from '../model/gfp-tables.js';
@@ -101,69 +101,136 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     }
   }
 
-  // 2. Per-file facts.
+  // 2-4 per shard: a large tree is analysed subsystem by subsystem so that memory stays bounded
+  // (facts and views of one shard are dropped before the next). Calls across shards are calls
+  // gfplint cannot see, which only ever makes the interprocedural rules quieter.
   const budget = opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
-  // Worker threads, pre-scan and facts cache: src/program/workers.ts. Files come back in input order.
-  const collected = await collectFacts(
-    inputs,
-    { cwd: opts.cwd, paths: opts.paths, jobs: opts.jobs, cacheDir: opts.cacheDir, noCache: opts.noCache, fileTimeoutMs: budget, signal: opts.signal, toolVersion: toolVersion() },
-    skip,
-    opts.onProgress,
-  );
-  const files: AnalysedFile[] = collected.files;
-  if (opts.signal?.aborted) throw new LintError('interrupted');
-
-  // 3. Model: version, GFP table from the tree, aliases defined by macro in scanned files.
   const aliases = new Map<string, Expr>();
-  for (const f of files) for (const m of f.facts.macros) if (!aliases.has(m.name)) aliases.set(m.name, m.expr);
-  const { model } = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases });
-
-  // 4. Functions, program view, rules.
-  const views: FunctionView[] = [];
-  for (const f of files) for (const fn of f.facts.functions) views.push(analyzeFunction(fn, f.path, model));
-  const program = buildProgram(files, views, model);
   const raw: Diagnostic[] = [];
   const unresolved: Record<string, number> = {};
+  const directives = new Map<string, CommentFact[]>();
   let allocationSites = 0;
-  for (const fv of program.views) {
-    allocationSites += fv.allocations.length;
-    for (const a of fv.allocations) if (a.gfp.kind === 'unknown') for (const u of a.gfp.unresolved) unresolved[u] = (unresolved[u] ?? 0) + 1;
-    for (const rule of rules) {
-      for (const f of rule.check(fv, { model, program: program.view })) {
-        raw.push({
-          rule: rule.id,
-          severity: rule.severity,
-          file: fv.file,
-          ...toLoc(f.at),
-          function: fv.name,
-          message: renderMessage(rule.messages[f.message], f.data),
-          related: (f.related ?? []).map((r) => ({ file: r.file ?? fv.file, line: r.at[0] + 1, column: r.at[1] + 1, message: r.note })),
-        });
+  let functions = 0;
+  let filesScanned = 0;
+  let cacheHits = 0;
+  let model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion }).model;
+  const shards = shardInputs(inputs);
+  let done = 0;
+  for (const shard of shards) {
+    // Worker threads, pre-scan and facts cache: src/program/workers.ts. Files come back in input order.
+    const collected = await collectFacts(
+      shard,
+      { cwd: opts.cwd, paths: opts.paths, jobs: opts.jobs, cacheDir: opts.cacheDir, noCache: opts.noCache, fileTimeoutMs: budget, signal: opts.signal, toolVersion: toolVersion() },
+      skip,
+      opts.onProgress ? (d, _t) => opts.onProgress!(done + d, inputs.length) : undefined,
+    );
+    done += shard.length;
+    const files: AnalysedFile[] = collected.files;
+    cacheHits += collected.stats.cacheHits;
+    filesScanned += files.length;
+    if (opts.signal?.aborted) throw new LintError('interrupted');
+
+    // 3. Model: version, GFP table from the tree, aliases defined by macro in scanned files
+    // (include/ is analysed first, so its aliases reach every later shard).
+    for (const f of files) for (const m of f.facts.macros) if (!aliases.has(m.name)) aliases.set(m.name, m.expr);
+    model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases }).model;
+
+    // 4. Functions (each file within its time budget: a file over it is reported and dropped
+    // whole, never half-used), program view, rules.
+    const views: FunctionView[] = [];
+    const analysed: AnalysedFile[] = [];
+    for (const f of files) {
+      const t1 = performance.now();
+      try {
+        const fileViews = f.facts.functions.map((fn) => analyzeFunction(fn, f.path, model, { deadline: t1 + budget }));
+        views.push(...fileViews);
+        analysed.push(f);
+      } catch (e) {
+        if (!(e instanceof AnalysisTimeout)) throw e;
+        skip(f.path, `over the time budget while analysing '${e.message}' (${(performance.now() - t1).toFixed(0)} ms)`);
       }
     }
+    filesScanned -= files.length - analysed.length;
+    const program = buildProgram(analysed, views, model);
+    functions += views.length;
+    for (const fv of program.views) {
+      allocationSites += fv.allocations.length;
+      for (const a of fv.allocations) if (a.gfp.kind === 'unknown') for (const u of a.gfp.unresolved) unresolved[u] = (unresolved[u] ?? 0) + 1;
+      for (const rule of rules) {
+        for (const f of rule.check(fv, { model, program: program.view })) {
+          raw.push({
+            rule: rule.id,
+            severity: rule.severity,
+            file: fv.file,
+            ...toLoc(f.at),
+            function: fv.name,
+            message: renderMessage(rule.messages[f.message], f.data),
+            related: (f.related ?? []).map((r) => ({ file: r.file ?? fv.file, line: r.at[0] + 1, column: r.at[1] + 1, message: r.note })),
+          });
+        }
+      }
+    }
+    for (const f of analysed) if (f.facts.directives.length) directives.set(f.path, f.facts.directives);
+    await new Promise((r) => setImmediate(r));
+    if (opts.signal?.aborted) throw new LintError('interrupted');
   }
-  const directives = new Map<string, CommentFact[]>();
-  for (const f of files) if (f.facts.directives.length) directives.set(f.path, f.facts.directives);
   const { kept, unused, suppressed } = applySuppressions(dedupe(raw), directives, { enabledRules: new Set(rules.map((r) => r.id)) });
   kept.sort(compareDiagnostics);
   unused.sort(compareDiagnostics);
   return {
     kernelVersion: model.versionText,
     gfpSource: model.table.source,
-    filesScanned: files.length,
+    filesScanned,
     findings: kept,
     unusedSuppressions: unused,
     suppressed: suppressed.sort(compareDiagnostics),
     skipped,
     stats: {
-      files: files.length,
-      functions: views.length,
+      files: filesScanned,
+      functions,
       allocationSites,
       seconds: (performance.now() - t0) / 1000,
       unresolved,
-      cacheHits: collected.stats.cacheHits,
+      cacheHits,
     },
   };
+}
+
+/** Files per shard: fs/, mm/ and block/ of 6.12 together (~2,600 files) peak near 1.1 GB. */
+const SHARD_FILES = 2500;
+
+/**
+ * Groups inputs by subsystem (first path component, or the first two for a component larger
+ * than a shard), include/ first, merging neighbours up to SHARD_FILES. Deterministic.
+ */
+export function shardInputs<T extends { path: string }>(inputs: T[]): T[][] {
+  if (inputs.length <= SHARD_FILES) return [inputs];
+  const byTop = new Map<string, T[]>();
+  for (const i of inputs) {
+    const top = i.path.split('/')[0];
+    byTop.set(top, [...(byTop.get(top) ?? []), i]);
+  }
+  const groups: T[][] = [];
+  const tops = [...byTop.keys()].sort((a, b) => (a === 'include' ? -1 : b === 'include' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  for (const top of tops) {
+    const list = byTop.get(top)!;
+    if (list.length <= SHARD_FILES) groups.push(list);
+    else {
+      const bySub = new Map<string, T[]>();
+      for (const i of list) {
+        const sub = i.path.split('/').slice(0, 2).join('/');
+        bySub.set(sub, [...(bySub.get(sub) ?? []), i]);
+      }
+      for (const sub of [...bySub.keys()].sort()) groups.push(bySub.get(sub)!);
+    }
+  }
+  const shards: T[][] = [];
+  for (const g of groups) {
+    const last = shards[shards.length - 1];
+    if (last && last.length + g.length <= SHARD_FILES) last.push(...g);
+    else shards.push([...g]);
+  }
+  return shards;
 }
 
 /** One defect, one finding: identical findings (same rule, place, message) collapse. */

@@ -19,6 +19,22 @@ import type {
 /** Per-op visit bound before the analysis gives up on the function (degrades to imprecise). */
 const MAX_VISITS_PER_OP = 40;
 const MAX_TOTAL_STEPS = 200_000;
+/**
+ * Bound on the work of the fixpoint, counted in characters of state keys (a state's key is as long
+ * as the state is big, and copying, joining and comparing it costs about that much). The visit
+ * bounds alone do not bound the time: a 2,000-case switch, or thousands of open scopes, make each
+ * visit cost thousands. Deterministic, unlike a clock: a function degrades the same way on every
+ * machine. The most any function of the 6.12 tree's fs/, mm/, block/, kernel/, net/ and its
+ * largest drivers needs is under 1 M (fs/ntfs3/fslog.c log_replay); 10 M is about half a second.
+ */
+const MAX_TOTAL_WORK = 10_000_000;
+
+/** Thrown when `AnalyzeOptions.deadline` passes: the caller drops the whole file (lint.ts). */
+export class AnalysisTimeout extends Error {
+  constructor(readonly functionName: string) {
+    super(`over the time budget while analysing '${functionName}'`);
+  }
+}
 
 interface ScopeFact {
   /** The save (or provider start) call index; open-coded writes use -1 - opIndex. */
@@ -217,6 +233,8 @@ function isTaskFlags(l: Expr): boolean {
 export interface AnalyzeOptions {
   /** Start-of-function scopes from callers (interprocedural); empty by default. */
   entryScopes?: ScopeRef[];
+  /** A `performance.now()` value: past it the analysis throws AnalysisTimeout (checked every few steps). */
+  deadline?: number;
 }
 
 export function analyzeFunction(facts: FunctionFacts, file: string, model: Model, options: AnalyzeOptions = {}): FunctionView {
@@ -245,6 +263,7 @@ class FunctionAnalysis {
   private openCoded: OpenCodedScope[] = [];
   private unresolved = new Set<string>();
   private recording = false;
+  private callsByCallee: Map<string, { pos: number; i: number }[]> | undefined;
   private exitScopes: ExitScope[] = [];
   private handOffRestores: { index: number; param: number; kind: ScopeKind }[] = [];
   private releasesCallersLock = false;
@@ -291,26 +310,33 @@ class FunctionAnalysis {
     const inKeys: string[] = new Array(n + 1);
     inKeys[0] = stateKey(entry);
     const visits = new Uint32Array(n + 1);
-    const work: number[] = [0];
+    // Lowest index first (approximates reverse post-order on this structured list): a min-heap,
+    // so that a switch with thousands of targets does not re-sort the list at every step.
+    const work = new MinHeap();
+    work.push(0);
     const queued = new Uint8Array(n + 1);
     queued[0] = 1;
     let steps = 0;
-    while (work.length) {
-      // Lowest index first: approximates reverse post-order on this structured list.
-      work.sort((a, b) => b - a);
-      const i = work.pop()!;
+    let effort = 0;
+    const deadline = this.options.deadline;
+    while (work.size) {
+      const i = work.pop();
       queued[i] = 0;
       if (i >= n) continue;
-      if (++visits[i] > MAX_VISITS_PER_OP || ++steps > MAX_TOTAL_STEPS) {
+      if (++visits[i] > MAX_VISITS_PER_OP || ++steps > MAX_TOTAL_STEPS || effort > MAX_TOTAL_WORK) {
         this.precise = false;
         break;
       }
+      if (deadline !== undefined && (steps & 63) === 0 && performance.now() > deadline) throw new AnalysisTimeout(this.facts.name);
+      effort += inKeys[i].length; // the copy of the in-state the transfer makes
       for (const [succ, out] of this.transfer(i, inStates[i]!)) {
         const edges = edgeStates[succ];
         edges.set(i, out);
         let next: State | undefined;
         for (const pred of [...edges.keys()].sort((a, b) => a - b)) next = next ? joinState(next, edges.get(pred)!) : edges.get(pred)!;
         const key = stateKey(next!);
+        // Each join above cost about as much as the state it built.
+        effort += key.length * edges.size;
         if (key !== inKeys[succ]) {
           inStates[succ] = next;
           inKeys[succ] = key;
@@ -326,6 +352,7 @@ class FunctionAnalysis {
     for (let i = 0; i < n; i++) {
       const s = inStates[i];
       if (s) this.transfer(i, s);
+      if (deadline !== undefined && (i & 255) === 255 && performance.now() > deadline) throw new AnalysisTimeout(this.facts.name);
     }
     this.recordLeaks(inStates);
     return this.view();
@@ -698,12 +725,36 @@ class FunctionAnalysis {
     for (const r of this.regions.values()) if (r.cookie === from) r.cookieStore = 'field';
   }
 
+  /**
+   * The last call of `fn` that starts inside `at`. Indexed by callee and start position, since the
+   * fixpoint asks this at every visit of every allocation assignment (a plain scan of every call
+   * is quadratic in a function with thousands of allocations).
+   */
   private lastCallIndexFor(fn: string, at: Rng): number {
-    for (let i = this.calls.length - 1; i >= 0; i--) {
-      const c = this.calls[i];
-      if (c.callee === fn && (c.r[0] > at[0] || (c.r[0] === at[0] && c.r[1] >= at[1])) && (c.r[0] < at[2] || (c.r[0] === at[2] && c.r[1] <= at[3]))) return i;
+    if (!this.callsByCallee) {
+      const by = new Map<string, { pos: number; i: number }[]>();
+      this.calls.forEach((c, i) => {
+        const list = by.get(c.callee);
+        if (list) list.push({ pos: position(c.r[0], c.r[1]), i });
+        else by.set(c.callee, [{ pos: position(c.r[0], c.r[1]), i }]);
+      });
+      for (const list of by.values()) list.sort((a, b) => a.pos - b.pos || a.i - b.i);
+      this.callsByCallee = by;
     }
-    return -1;
+    const list = this.callsByCallee.get(fn);
+    if (!list) return -1;
+    const from = position(at[0], at[1]);
+    const to = position(at[2], at[3]);
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].pos < from) lo = mid + 1;
+      else hi = mid;
+    }
+    let best = -1;
+    for (let k = lo; k < list.length && list[k].pos <= to; k++) if (list[k].i > best) best = list[k].i;
+    return best;
   }
 
   private taskFlags(op: Op & { op: 'assign' }, s: State, opIndex: number): void {
@@ -758,11 +809,24 @@ class FunctionAnalysis {
         if (!region.leaks.some((x) => x.rng[0] === rng[0] && x.rng[1] === rng[1])) region.leaks.push({ rng, what: ex.what });
       }
     }
-    // Calls made while each scope is open on some path: the region's contents.
+    // Calls made while each scope is open on some path: the region's contents. (Indexed: with
+    // thousands of scopes, a scan of every region for every scope of every call is cubic.)
+    const regionsAt = new Map<Rng, ScopeRegion[]>();
+    for (const r of this.regions.values()) {
+      const list = regionsAt.get(r.saveRng);
+      if (list) list.push(r);
+      else regionsAt.set(r.saveRng, [r]);
+    }
+    const inner = new Map<ScopeRegion, Set<number>>();
     for (const cs of this.callSites) {
       for (const sc of cs.ctx.mayScopes) {
-        for (const r of this.regions.values()) {
-          if (r.saveRng === sc.rng && !r.restores.some((x) => x.index === cs.index) && !r.innerCalls.includes(cs.index)) r.innerCalls.push(cs.index);
+        for (const r of regionsAt.get(sc.rng) ?? []) {
+          let seen = inner.get(r);
+          if (!seen) inner.set(r, (seen = new Set(r.innerCalls)));
+          if (!r.restores.some((x) => x.index === cs.index) && !seen.has(cs.index)) {
+            r.innerCalls.push(cs.index);
+            seen.add(cs.index);
+          }
         }
       }
     }
@@ -860,4 +924,46 @@ export function effectiveGfp(v: GfpValue, kinds: ScopeKind[], model: Model): Gfp
   const kept = applyScopes(0xffffffff >>> 0, kinds, model.table);
   const cleared = ~kept >>> 0;
   return { ...v, remove: (v.remove | cleared) >>> 0, add: (v.add & kept) >>> 0 };
+}
+
+/** A source position (0-based row and column) as one comparable number. */
+function position(row: number, column: number): number {
+  return row * 0x1000000 + column;
+}
+
+/** A binary min-heap of op indices: the fixpoint's worklist. */
+class MinHeap {
+  private a: number[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  push(x: number): void {
+    const a = this.a;
+    a.push(x);
+    for (let i = a.length - 1; i > 0;) {
+      const p = (i - 1) >> 1;
+      if (a[p] <= a[i]) break;
+      [a[p], a[i]] = [a[i], a[p]];
+      i = p;
+    }
+  }
+  pop(): number {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length) {
+      a[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l] < a[m]) m = l;
+        if (r < a.length && a[r] < a[m]) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { compactFacts } from '../syntax/compact.js';
 import { extractFacts } from '../syntax/extract.js';
 import type { FileFacts } from '../syntax/facts.js';
 import { parseC } from '../syntax/parser.js';
@@ -60,7 +61,7 @@ export function extractSource(text: string, budgetMs: number): ExtractResult {
   }
   if (!tree) return { skip: `over the time budget while parsing (${(performance.now() - t0).toFixed(0)} ms)`, stage: 'parse', ms: performance.now() - t0 };
   try {
-    const facts = extractFacts(tree, text);
+    const facts = compactFacts(extractFacts(tree, text));
     const ms = performance.now() - t0;
     if (ms > budgetMs) return { skip: `over the time budget while extracting facts (${ms.toFixed(0)} ms)`, stage: 'extract', ms };
     return { facts };
