@@ -51,8 +51,10 @@ beforeAll(() => {
   cpSync(join(repoRoot, 'fixtures'), join(tree, 'fixtures'), { recursive: true });
   cpSync(join(repoRoot, 'examples'), join(tree, 'examples'), { recursive: true });
   writeFileSync(join(tree, 'trivial.c'), 'static int add(int a, int b)\n{\n\treturn a + b;\n}\n');
-  // Calls a function that allocates (defined below in another file): widening parses it.
-  writeFileSync(join(tree, 'caller.c'), 'void take(void);\nstatic void user(void)\n{\n\tspin_lock(&l);\n\tmake_buffer();\n\tspin_unlock(&l);\n}\n');
+  // Only calls a function that allocates (defined in maker.c): widening parses it.
+  writeFileSync(join(tree, 'caller.c'), 'void *make_buffer(void);\nstatic void user(void)\n{\n\tmake_buffer();\n}\n');
+  // Takes a lock and calls the same function: kept by the pre-scan itself.
+  writeFileSync(join(tree, 'locker.c'), 'static void locked(void)\n{\n\tspin_lock(&l);\n\tmake_buffer();\n\tspin_unlock(&l);\n}\n');
   writeFileSync(join(tree, 'maker.c'), 'void *make_buffer(void)\n{\n\treturn kmalloc(64, GFP_KERNEL);\n}\n');
   writeFileSync(join(tree, 'empty.c'), '');
   writeFileSync(join(tree, 'latin1.c'), Buffer.from([0x2f, 0x2a, 0xe9, 0x2a, 0x2f, 0x0a]));
@@ -81,14 +83,17 @@ describe('determinism of step 2 (workers, cache, pre-scan)', () => {
   });
 
   test('the tree exercises the pre-scan and the widening', async () => {
-    const inputs = ['trivial.c', 'caller.c', 'maker.c'].map((f) => ({ path: f, abs: join(tree, f) }));
+    const inputs = ['trivial.c', 'caller.c', 'locker.c', 'maker.c'].map((f) => ({ path: f, abs: join(tree, f) }));
     const r = await collectFacts(inputs, { cwd: tree, noCache: true, fileTimeoutMs: 5000, toolVersion: 'test' }, () => {});
-    expect(r.stats).toMatchObject({ parsed: 2, trivial: 1, widened: 1 });
+    expect(r.stats).toMatchObject({ parsed: 3, trivial: 1, widened: 1 });
     expect(r.files.map((f) => [f.path, f.facts.functions.map((fn) => fn.name)])).toEqual([
       ['trivial.c', []],
       ['caller.c', ['user']],
+      ['locker.c', ['locked']],
       ['maker.c', ['make_buffer']],
     ]);
+    const none = await collectFacts(inputs, { cwd: tree, noCache: true, fileTimeoutMs: 5000, toolVersion: 'test', widen: false }, () => {});
+    expect(none.stats).toMatchObject({ parsed: 2, trivial: 2, widened: 0 });
   });
 
   test('a corrupt cache entry is rebuilt, never trusted', async () => {

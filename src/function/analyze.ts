@@ -548,7 +548,9 @@ class FunctionAnalysis {
   private allocation(index: number, c: CallFact, spec: NonNullable<ReturnType<Model['allocator']>>, s: State): void {
     if (!this.recording) return;
     // The model knows implied masks, XFS KM_* flags, optional gfp arguments and added bits.
-    const gfp = allocatorGfp(spec, c.args, this.gfpEnv(s));
+    // With a parse error in the argument list the gfp position is not trustworthy
+    // (`kmalloc(ALIGN(offsetof(struct s, f.g) + len, 4), GFP_KERNEL)` in wil6210).
+    const gfp = c.broken ? unknownGfp([], 'the argument list did not parse') : allocatorGfp(spec, c.args, this.gfpEnv(s));
     const arg = spec.gfpArg === null ? undefined : c.args[spec.gfpArg];
     const implied = arg === undefined;
     const gfpText = arg ? c.argText[spec.gfpArg!] : spec.implied ?? (spec.optionalGfp ? 'GFP_KERNEL' : '');

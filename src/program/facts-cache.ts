@@ -4,8 +4,9 @@
  * Where: `--cache-dir DIR`, else `$XDG_CACHE_HOME/gfplint`, else `~/.cache/gfplint` (the user's
  * cache rather than the scanned tree's `.cache/`: a kernel tree is often read-only, shared or
  * cleaned with `git clean -dfx`, and one cache then serves every tree and worktree with the same
- * files). Under it, one namespace per (FACTS_VERSION, gfplint version, MODEL_VERSION): entries of
- * another version are never read, and `rm -rf ~/.cache/gfplint` is always safe.
+ * files). Under it, one namespace per (FACTS_VERSION, gfplint version, MODEL_VERSION, digest of
+ * the extraction code): entries of another version are never read, the four most recently used
+ * namespaces are kept, and `rm -rf ~/.cache/gfplint` is always safe.
  *
  * Two kinds of files:
  *
@@ -14,7 +15,7 @@
  *   (gzip, level 1: ~5.5× smaller than the JSON, and checked by gzip's CRC-32 and length). A
  *   corrupt, truncated, foreign or unparsable entry reads as a miss and is rebuilt; nothing in it
  *   is trusted before the checks pass.
- * - Stat indexes, one per scanned set of paths: `index/<sha1>.idx`, mapping each file's
+ * - Stat indexes, one per scanned set of paths and shard: `index/<sha1>.idx`, mapping each file's
  *   (path, size, mtime, ctime, inode) to its content hash and verdict (facts, trivial with its
  *   call-name hashes, or skipped with the reason). A warm run stats files instead of reading and
  *   hashing them. As git does for its index, an entry is trusted only if the file's mtime and
@@ -27,8 +28,10 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { gunzipSync, gzipSync, constants as zc } from 'node:zlib';
 import { MODEL_VERSION } from '../model/index.js';
@@ -42,8 +45,8 @@ const HEADER = MAGIC.length + 1 + 20;
 
 /** Timestamps closer than this to the indexing run's start are not trusted (coarse FS clocks, NFS). */
 export const RACY_SLACK_MS = 2000;
-/** Stat indexes kept; the least recently written beyond this are deleted. */
-const MAX_INDEXES = 64;
+/** Stat indexes kept (one per scanned set and shard); the least recently written beyond this are deleted. */
+const MAX_INDEXES = 512;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_CACHE_HOME;
@@ -51,10 +54,91 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(os.homedir(), '.cache', 'gfplint');
 }
 
-/** The versioned directory inside the cache dir; `tool` is gfplint's version (package.json). */
+let codeDigestMemo: string | undefined;
+
+/**
+ * A digest of the code that decides what facts a file has: every module of src/syntax (parser,
+ * extractor, compaction, …), the per-file job, the reader and the pre-scan, and the tree-sitter
+ * packages' versions. Part of the namespace, so that a changed extractor never meets facts that
+ * an older one cached, even when nobody remembered to bump FACTS_VERSION (gfplint's version does
+ * not change between commits). Costs one read of ~200 KB per run.
+ */
+export function codeDigest(): string {
+  if (codeDigestMemo) return codeDigestMemo;
+  const h = createHash('sha1');
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const ext = path.extname(fileURLToPath(import.meta.url));
+  const isCode = (n: string) => n.endsWith(ext) && !n.endsWith('.d.ts');
+  const files = [
+    ...readdirSync(path.join(here, '..', 'syntax')).filter(isCode).sort().map((n) => path.join(here, '..', 'syntax', n)),
+    ...['source', 'facts-job', 'prescan'].map((n) => path.join(here, n + ext)),
+  ];
+  for (const f of files) {
+    h.update(path.basename(f));
+    try {
+      h.update(readFileSync(f));
+    } catch {
+      h.update('-');
+    }
+  }
+  const req = createRequire(import.meta.url);
+  for (const pkg of ['tree-sitter', 'tree-sitter-c']) {
+    try {
+      h.update(`${pkg}@${(req(`${pkg}/package.json`) as { version?: string }).version}`);
+    } catch {
+      h.update(`${pkg}@?`);
+    }
+  }
+  return (codeDigestMemo = h.digest('hex').slice(0, 12));
+}
+
+/**
+ * The versioned directory inside the cache dir; `tool` is gfplint's version (package.json).
+ * The last part is `codeDigest()`.
+ */
 export function cacheNamespace(tool: string): string {
   const clean = (s: string) => s.replace(/[^\w.-]/g, '_');
-  return `facts-l${LAYOUT}-f${FACTS_VERSION}-t${clean(tool)}-m${clean(String(MODEL_VERSION))}`;
+  return `facts-l${LAYOUT}-f${FACTS_VERSION}-t${clean(tool)}-m${clean(String(MODEL_VERSION))}-c${codeDigest()}`;
+}
+
+/** Namespaces kept side by side (another checkout, another version); older unused ones go. */
+const KEEP_NAMESPACES = 4;
+/** A namespace used this recently is never removed (a concurrent run may be using it). */
+const NAMESPACE_GRACE_MS = 60 * 60 * 1000;
+
+/**
+ * Mark `root` (a namespace directory) as used now, and remove sibling namespaces beyond the
+ * KEEP_NAMESPACES most recently used that have not been used for an hour. Best effort.
+ */
+export function touchNamespace(root: string): void {
+  try {
+    mkdirSync(root, { recursive: true });
+    writeFileSync(path.join(root, 'last-used'), `${Date.now()}\n`);
+  } catch {
+    return;
+  }
+  const parent = path.dirname(root);
+  let names: string[];
+  try {
+    names = readdirSync(parent).filter((n) => n.startsWith('facts-'));
+  } catch {
+    return;
+  }
+  if (names.length <= KEEP_NAMESPACES) return;
+  const used = names
+    .map((n) => {
+      try {
+        return { n, t: statSync(path.join(parent, n, 'last-used')).mtimeMs };
+      } catch {
+        return { n, t: 0 };
+      }
+    })
+    .sort((a, b) => b.t - a.t);
+  const now = Date.now();
+  for (const { n, t } of used.slice(KEEP_NAMESPACES)) {
+    if (now - t < NAMESPACE_GRACE_MS || path.join(parent, n) === root) continue;
+    rmSync(path.join(parent, n), { recursive: true, force: true });
+  }
 }
 
 let tmpCounter = 0;

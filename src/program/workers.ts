@@ -3,6 +3,7 @@
  *
  * - A pool of worker threads (`--jobs N`, default `os.availableParallelism()`) runs facts-job.ts
  *   for batches of files: read, check, hash, pre-scan, parse, extract, write the cache entry.
+ *   The pool is kept for the next call (lint() calls once per shard), unref'd while idle.
  *   Results come back as plain data (facts as JSON text) and are stored by input position, so
  *   the output is the same for any number of workers and any completion order; skip reasons are
  *   reported in input order once all files are done.
@@ -29,7 +30,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FileFacts } from '../syntax/facts.js';
-import { cacheNamespace, defaultCacheDir, FactsCache, StatIndex, type IndexRecord, type StatLike } from './facts-cache.js';
+import { cacheNamespace, defaultCacheDir, FactsCache, StatIndex, touchNamespace, type IndexRecord, type StatLike } from './facts-cache.js';
 import { runJob, type JobContext, type JobResult, type JobTask } from './facts-job.js';
 import type { WorkerData, WorkerReply } from './facts-worker.js';
 import { callsAny, defaultWiden, nameHash, Prescanner, widenModelNames } from './prescan.js';
@@ -122,7 +123,11 @@ export async function collectFacts(
   // In-memory sources (editor buffers, fixtures) are small and short-lived: they bypass the cache.
   const hasFiles = inputs.some((x) => x.abs !== undefined);
   const cache = opts.noCache || !hasFiles ? undefined : new FactsCache(path.join(path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir()), cacheNamespace(opts.toolVersion)));
-  const scope = JSON.stringify([path.resolve(opts.cwd), ...(opts.paths ?? [])]);
+  if (cache) touchNamespace(cache.root);
+  // One index per scanned set AND per group of directories: lint() calls this once per shard
+  // (a subsystem), and each shard keeps its own index, rewritten whole by the call that owns it.
+  const groups = [...new Set(inputs.map((x) => x.path.split('/').slice(0, 2).join('/')))].sort();
+  const scope = JSON.stringify([path.resolve(opts.cwd), ...(opts.paths ?? []), '\0', ...groups]);
   const index = cache && hasFiles ? new StatIndex(cache, scope, prescan.digest) : undefined;
   index?.load();
 
@@ -172,7 +177,7 @@ export async function collectFacts(
   const ctx: JobContext = { cache, prescan, budgetMs: budget };
   const useWorkers = !fromSources && tasks.length > IN_PROCESS_MAX;
   const size = Math.max(1, Math.min(opts.jobs ?? os.availableParallelism(), useWorkers ? Math.ceil(tasks.length / 2) : 1));
-  const runner: Runner = useWorkers ? new Pool(size, { cacheRoot: cache?.root, budgetMs: budget }, budget * WORKER_GUARD_FACTOR) : new InProcess(ctx);
+  const runner: Runner = useWorkers ? sharedPool(size, { cacheRoot: cache?.root, budgetMs: budget }, budget * WORKER_GUARD_FACTOR) : new InProcess(ctx);
   st.workers = useWorkers ? size : 0;
 
   const accept = (r: JobResult, retry: JobTask[]): void => {
@@ -237,7 +242,9 @@ export async function collectFacts(
       for (const i of before) if (facts[i]) fresh.push({ path: inputs[i].path, facts: facts[i]! });
     }
   } finally {
-    await runner.close();
+    // The pool outlives this call (lint() calls once per shard); an abort or a failure ends it.
+    if (opts.signal?.aborted || runner instanceof InProcess) await runner.close();
+    else (runner as Pool).idle();
   }
 
   // The stat index of this run: what a later run may take as unchanged.
@@ -282,6 +289,23 @@ function makeDefaultWiden(): WidenFn {
   return (files) => defaultWiden(files, known, model);
 }
 
+let pool: { key: string; pool: Pool } | undefined;
+
+/**
+ * The pool of the previous call when it fits (same size, cache and budget): starting workers
+ * (each loads tree-sitter) costs more than a small shard. Idle workers are unref'd, so they never
+ * keep the process alive, and closed after POOL_IDLE_MS without work.
+ */
+function sharedPool(size: number, data: Omit<WorkerData, 'status'>, guardMs: number): Pool {
+  const key = JSON.stringify([size, data, guardMs]);
+  if (pool && pool.key === key && pool.pool.usable()) return pool.pool;
+  if (pool) void pool.pool.close();
+  pool = { key, pool: new Pool(size, data, guardMs) };
+  return pool.pool;
+}
+
+const POOL_IDLE_MS = 30_000;
+
 interface Runner {
   run(tasks: JobTask[], onResult: (r: JobResult) => void, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
@@ -319,8 +343,22 @@ class Pool implements Runner {
   private pending = 0;
   private onResult: (r: JobResult) => void = () => {};
   private settle: ((e?: Error) => void) | undefined;
+  private closed = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly size: number, private readonly data: Omit<WorkerData, 'status'>, private readonly guardMs: number) {}
+
+  usable(): boolean {
+    return !this.closed;
+  }
+
+  /** Between calls: let the process exit, and stop the workers if nothing comes for a while. */
+  idle(): void {
+    for (const s of this.slots) s.w.unref();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => void this.close(), POOL_IDLE_MS);
+    this.idleTimer.unref();
+  }
 
   private spawn(): Slot {
     const status = new SharedArrayBuffer(8);
@@ -329,11 +367,17 @@ class Pool implements Runner {
     const w = new Worker(workerFile, { workerData: { ...this.data, status } satisfies WorkerData });
     const slot: Slot = { w, status: view, inflight: [], dead: false, seenSeq: -1, seenAt: 0 };
     w.on('message', (m: WorkerReply) => this.reply(slot, m));
+    // A worker that dies on its own (between calls too) makes the pool unusable: the next call
+    // starts a new one.
     w.on('error', (e) => {
-      if (!slot.dead) this.settle?.(e instanceof Error ? e : new Error(String(e)));
+      if (slot.dead) return;
+      this.closed = true;
+      this.settle?.(e instanceof Error ? e : new Error(String(e)));
     });
     w.on('exit', (code) => {
-      if (!slot.dead) this.settle?.(new Error(`facts worker exited unexpectedly (code ${code})`));
+      if (slot.dead) return;
+      this.closed = true;
+      this.settle?.(new Error(`facts worker exited unexpectedly (code ${code})`));
     });
     return slot;
   }
@@ -392,7 +436,10 @@ class Pool implements Runner {
 
   run(tasks: JobTask[], onResult: (r: JobResult) => void, signal?: AbortSignal): Promise<void> {
     if (!tasks.length) return Promise.resolve();
+    if (this.closed) return Promise.reject(new Error('facts pool already closed'));
+    clearTimeout(this.idleTimer);
     while (this.slots.length < this.size) this.slots.push(this.spawn());
+    for (const s of this.slots) s.w.ref();
     this.queue.push(...tasks);
     this.pending += tasks.length;
     this.onResult = onResult;
@@ -418,6 +465,9 @@ class Pool implements Runner {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.idleTimer);
+    if (pool?.pool === this) pool = undefined;
     const all = this.slots;
     this.slots = [];
     this.queue = [];

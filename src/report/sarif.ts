@@ -74,8 +74,10 @@ const unusedDisableDescriptor: ReportingDescriptor = {
 
 /** A relative path as a percent-encoded URI reference against `%SRCROOT%`; an absolute one as a file URI. */
 export function artifactLocation(file: string): { uri: string; uriBaseId?: string } {
-  if (file.startsWith('/')) return { uri: pathToFileURL(file).href };
-  return { uri: file.split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
+  // A lone surrogate (possible in an in-memory source's name) makes encodeURIComponent throw.
+  const name = file.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  if (name.startsWith('/')) return { uri: pathToFileURL(name).href };
+  return { uri: name.split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
 }
 
 /**

@@ -81,8 +81,10 @@ export function extractFacts(tree: Tree, text: string): FileFacts {
     for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
   }
 
-  for (const { decl, body, def } of fnNodes) {
-    const f = new FunctionBuilder(decl, body, def, text).build();
+  // Functions that error recovery nested inside another one's body come back through `fnNodes`.
+  for (let i = 0; i < fnNodes.length; i++) {
+    const { decl, body, def } = fnNodes[i];
+    const f = new FunctionBuilder(decl, body, def, text, fnNodes).build();
     if (f && !fnNames.has(f.name + '@' + f.r[0])) {
       fnNames.add(f.name + '@' + f.r[0]);
       out.functions.push(f);
@@ -247,7 +249,10 @@ class FunctionBuilder {
   private depth = 0;
   private reasonComments: { line: number; text: string }[] = [];
 
-  constructor(private decl: SyntaxNode, private body: SyntaxNode, private def: SyntaxNode, private text: string) {}
+  constructor(
+    private decl: SyntaxNode, private body: SyntaxNode, private def: SyntaxNode, private text: string,
+    private nested: { decl: SyntaxNode; body: SyntaxNode; def: SyntaxNode }[] = [],
+  ) {}
 
   build(): FunctionFacts | undefined {
     const fdecl = findFunctionDeclarator(this.decl.type === 'function_declarator' ? this.decl : this.decl) ?? this.findFd();
@@ -479,6 +484,12 @@ class FunctionBuilder {
         const body = n.childForFieldName('body');
         if (!body) return;
         const arg = n.childForFieldName('declarator');
+        // A real function swallowed by error recovery (an attribute tree-sitter misparsed made
+        // drivers/misc/lkdtm/bugs.c one 470-line function): analyse it on its own, not inline.
+        if (arg && findFunctionDeclarator(arg)) {
+          this.nested.push({ decl: arg, body, def: n });
+          return;
+        }
         if (name === 'scoped_guard' || name === 'scoped_cond_guard') {
           const id = this.guardCount++;
           const cls = (arg?.text ?? '').replace(/^\(\s*|\s*\)$/g, '').split(',')[0].trim();
@@ -544,8 +555,17 @@ class FunctionBuilder {
   }
 
   private errorNode(n: SyntaxNode, depth: number): void {
-    for (const c of n.namedChildren) {
+    const kids = n.namedChildren;
+    for (let i = 0; i < kids.length; i++) {
+      const c = kids[i];
       if (c.type === 'identifier' || c.type === 'primitive_type' || c.type === 'type_identifier') continue;
+      // `declarator { body }` pairs inside an ERROR are functions recovery lost: separate them.
+      const next = kids[i + 1];
+      if (next?.type === 'compound_statement' && findFunctionDeclarator(c)) {
+        this.nested.push({ decl: c, body: next, def: n });
+        i++;
+        continue;
+      }
       this.stmt(c, depth + 1);
     }
   }
@@ -729,6 +749,7 @@ class FunctionBuilder {
       r: rng(n),
     };
     if (indirect) call.indirect = true;
+    if (argsNode?.hasError) call.broken = true;
     this.calls.push(call);
     this.emit({ op: 'call', call: this.calls.length - 1 });
   }

@@ -16,6 +16,8 @@ export interface CallFact {
   argText: string[];
   argRng: Rng[];
   r: Rng;
+  /** The argument list held a parse error: argument positions cannot be trusted. */
+  broken?: true;
 }
 
 export type Op =

@@ -38,6 +38,7 @@ export interface Tree { rootNode: SyntaxNode }
 interface NativeParser {
   setLanguage(lang: unknown): void;
   parse(input: string, oldTree?: unknown, options?: { progressCallback?: (state: unknown) => boolean }): Tree | null;
+  reset(): void;
 }
 
 let parser: NativeParser | undefined;
@@ -59,5 +60,9 @@ function getParser(): NativeParser {
 export function parseC(text: string, deadline?: number): Tree | undefined {
   const p = getParser();
   const progressCallback = deadline === undefined ? undefined : () => performance.now() > deadline;
-  return p.parse(text, undefined, { progressCallback }) ?? undefined;
+  const tree = p.parse(text, undefined, { progressCallback });
+  // A parse stopped by the callback is kept by tree-sitter to be resumed by the next call, even
+  // with another text: reset, or the next file would be parsed as the rest of this one.
+  if (!tree) p.reset();
+  return tree ?? undefined;
 }
