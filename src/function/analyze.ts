@@ -693,6 +693,12 @@ class FunctionAnalysis {
     }
     const root = rootName(l);
     if (root) invalidateLiterals(s, root);
+    // A flag set to a constant is a branch literal too: `suspend = true; save(); … if (suspend)
+    // restore();` pairs up (drivers/md/md.c md_start_sync()).
+    if (l.k === 'id' && op.aop === '=') {
+      const v = op.r.k === 'num' ? op.r.value : op.r.k === 'id' && (op.r.name === 'true' || op.r.name === 'false') ? (op.r.name === 'true' ? 1 : 0) : null;
+      if (v !== null && v !== undefined) s.assume.add(v ? l.name : negate(l.name));
+    }
     // A transaction handle stored through an out-parameter (`*tpp = tp`, xfs_trans_alloc())
     // hands its scope to the caller.
     if (op.r.k === 'id' && root !== undefined && this.paramIndex.has(root) && l.k !== 'id') {
