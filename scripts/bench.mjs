@@ -47,6 +47,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const gfplintBin = path.join(repo, 'bin', 'gfplint.js');
 
 let scratch;
+function cleanup() {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+}
 function usage(msg) {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
   if (msg) process.stderr.write(`bench: ${msg}\n`);
@@ -98,6 +101,12 @@ function timed(cmd, argv, { cwd, allowExit = [0] } = {}) {
     stderr = stderr.slice(0, k);
   }
   if (r.error) throw r.error;
+  // ^C reaches the whole process group: the child dies of it, and the benchmark stops too (its
+  // own SIGINT handler cannot run while spawnSync blocks).
+  if (r.signal === 'SIGINT') {
+    cleanup();
+    process.exit(130);
+  }
   if (!allowExit.includes(r.status ?? -1)) {
     const why = /heap out of memory|Allocation failed/.test(stderr) ? 'out of memory' : `exit ${r.status ?? r.signal}`;
     process.stderr.write(`bench: ${path.basename(cmd)} failed (${why}) after ${secs.toFixed(1)} s:\n${stderr.slice(-1500)}\n`);
@@ -132,7 +141,6 @@ function countSources(dir) {
 
 scratch = mkdtempSync(path.join(os.tmpdir(), 'gfplint-bench-'));
 const farm = path.join(scratch, 'tree');
-const cleanup = () => rmSync(scratch, { recursive: true, force: true });
 process.on('SIGINT', () => {
   cleanup();
   process.exit(130);
