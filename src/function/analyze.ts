@@ -208,6 +208,16 @@ function hasSideEffects(e: Expr): boolean {
 
 /** Forget what branch literals said about `name` once it is assigned. */
 function invalidateLiterals(s: State, name: string): void {
+  // Cheap exits first: nothing assumed, or no literal mentions the name at all.
+  let mentioned = false;
+  for (const lit of s.assume) if (lit.includes(name)) { mentioned = true; break; }
+  if (!mentioned) {
+    for (const m of [s.scopes, s.held, s.cookies] as Map<unknown, Tracked<unknown>>[]) {
+      for (const t of m.values()) if (t.cond?.some((l) => l.includes(name))) { mentioned = true; break; }
+      if (mentioned) break;
+    }
+  }
+  if (!mentioned) return;
   const re = new RegExp(`(^|[^\\w])${name.replace(/[^\w]/g, '')}([^\\w]|$)`);
   for (const lit of [...s.assume]) if (re.test(lit)) s.assume.delete(lit);
   for (const m of [s.scopes, s.held, s.cookies] as Map<unknown, Tracked<unknown>>[]) {
@@ -358,6 +368,22 @@ class FunctionAnalysis {
     return this.view();
   }
 
+  /** An instruction that cannot change the dataflow state. */
+  private isInert(op: Op): boolean {
+    switch (op.op) {
+      case 'label': case 'ret': case 'sw': return true;
+      case 'jmp': return !op.releases?.length;
+      case 'call': {
+        const c = this.calls[op.call];
+        if (c.indirect) return true;
+        const n = c.callee;
+        return !this.model.scopeCall(n) && !this.model.lockCall(n) && !this.model.providerStart(n) && !this.model.providerStop(n) &&
+          !this.model.allocator(n) && !this.model.free(n);
+      }
+      default: return false;
+    }
+  }
+
   private successors(i: number): number[] {
     const op = this.ops[i];
     switch (op.op) {
@@ -372,6 +398,12 @@ class FunctionAnalysis {
   /** Apply op i to state s; returns the out-state for each successor (n = function exit). */
   private transfer(i: number, s0: State): [number, State][] {
     const op = this.ops[i];
+    // Most instructions leave the state alone: share it instead of copying (states are never
+    // mutated once stored, and every changing instruction works on its own copy).
+    if (this.isInert(op)) {
+      if (this.recording && op.op === 'call') this.callSites.push({ index: op.call, call: this.calls[op.call], ctx: this.context(s0) });
+      return this.successors(i).map((t) => [t, s0] as [number, State]);
+    }
     const s = cloneState(s0);
     switch (op.op) {
       case 'call': this.call(op.call, s); break;
