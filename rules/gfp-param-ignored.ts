@@ -1,4 +1,4 @@
-import { bitOf } from '../src/engine/rule-helpers.js';
+import { bitOf, oneLine } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
 import type { AllocatorSpec } from '../src/model/allocators.js';
 import { evalGfp, type GfpValue } from '../src/model/gfp.js';
@@ -126,7 +126,7 @@ export default defineRule({
       yield {
         message: s.implied ? 'implied' : 'constant',
         at: s.at,
-        data: { callee: s.callee, gfp: s.gfpText, fn: fn.name, param, callers },
+        data: { callee: s.callee, gfp: oneLine(s.gfpText), fn: fn.name, param, callers },
       };
     }
   },

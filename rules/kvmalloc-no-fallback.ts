@@ -1,4 +1,4 @@
-import { constInt } from '../src/engine/rule-helpers.js';
+import { constInt, oneLine } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
 import { kvmallocBehaviour } from '../src/model/allocators.js';
 import { isNonBlocking, type GfpValue } from '../src/model/gfp.js';
@@ -62,7 +62,7 @@ export default defineRule({
       const first = verdicts[0];
       // Every possible mask must miss the fallback: one good possibility keeps the rule quiet.
       if (!first || verdicts.some((v) => v === undefined)) continue;
-      yield { message: first, at: a.gfpRng, data: { version: model.versionText, callee: a.callee, gfp: a.gfpText } };
+      yield { message: first, at: a.gfpRng, data: { version: model.versionText, callee: a.callee, gfp: oneLine(a.gfpText) } };
     }
   },
 });

@@ -1,4 +1,4 @@
-import { constInt, lineOf, pageOrder } from '../src/engine/rule-helpers.js';
+import { constInt, lineOf, oneLine, pageOrder } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
 import { vmallocHonoursNofail } from '../src/model/allocators.js';
 import { mustHaveBit, mustLackBit, type GfpValue } from '../src/model/gfp.js';
@@ -59,7 +59,7 @@ export default defineRule({
     for (const a of fn.allocations) {
       if (!must(a.gfp, '__GFP_NOFAIL')) continue;
       const family = a.spec.family;
-      const base = { callee: a.callee, gfp: a.gfpText, version: model.versionText };
+      const base = { callee: a.callee, gfp: oneLine(a.gfpText), version: model.versionText };
       // Before 5.17 vmalloc ignores the flag altogether: vmalloc-unsupported-gfp says so.
       if (family === 'vmalloc' && !vmallocHonoursNofail(model.version)) continue;
       if (family === 'kvmalloc' && !vmallocHonoursNofail(model.version)) {

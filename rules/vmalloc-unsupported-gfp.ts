@@ -1,5 +1,6 @@
 import { vmallocHonoursNofail, vmallocHonoursNofsNoio } from '../src/model/allocators.js';
 import { mustHaveBit, mustLackBit, type GfpValue } from '../src/model/gfp.js';
+import { oneLine } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
 
 /**
@@ -49,7 +50,7 @@ export default defineRule({
     const must = (v: GfpValue, pred: (v: GfpValue) => boolean) => v.kind !== 'unknown' && pred(v);
     for (const a of fn.allocations) {
       if (a.spec.family !== 'vmalloc') continue;
-      const gfp = a.gfpText;
+      const gfp = oneLine(a.gfpText);
       const base = { callee: a.callee, gfp, version: model.versionText };
       // Scopes never add bits (spec §2.4): the written mask decides whether the call can block.
       const nonBlocking = must(a.gfp, (v) => mustLackBit(v, '__GFP_DIRECT_RECLAIM', t));

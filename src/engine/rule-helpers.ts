@@ -111,3 +111,8 @@ export function pageOrder(size: number): number {
   while (INT_CONSTANTS.PAGE_SIZE * 2 ** order < size) order++;
   return order;
 }
+
+/** Source text for a message on one line: `GFP_NOFS |\n\t\t __GFP_ZERO` → `GFP_NOFS | __GFP_ZERO`. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
