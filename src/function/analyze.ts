@@ -444,6 +444,10 @@ class FunctionAnalysis {
       refine(t, lit);
       refine(f, negate(lit));
     }
+    // `a && b` holds: so do a and b (drivers/md/md.c: `if (!suspend && …) { suspend = true; … }`);
+    // `a || b` fails: so do a and b.
+    for (const c of conjuncts(op.cond, '&&')) if (c !== op.cond) { const l = condLiteral(c); if (l) refine(t, l); }
+    for (const c of conjuncts(op.cond, '||')) if (c !== op.cond) { const l = condLiteral(c); if (l) refine(f, negate(l)); }
     return op.t === op.f ? [[op.t, t]] : [[op.t, t], [op.f, f]];
   }
 
@@ -585,7 +589,7 @@ class FunctionAnalysis {
     const gfp = c.broken ? unknownGfp([], 'the argument list did not parse') : allocatorGfp(spec, c.args, this.gfpEnv(s));
     const arg = spec.gfpArg === null ? undefined : c.args[spec.gfpArg];
     const implied = arg === undefined;
-    const gfpText = arg ? c.argText[spec.gfpArg!] : spec.implied ?? (spec.optionalGfp ? 'GFP_KERNEL' : '');
+    const gfpText = (arg ? c.argText[spec.gfpArg!] : spec.implied ?? (spec.optionalGfp ? 'GFP_KERNEL' : '')).replace(/\s+/g, ' ');
     const gfpRng = arg ? c.argRng[spec.gfpArg!] : c.r;
     if (gfp.kind === 'unknown') for (const u of gfp.unresolved) this.unresolved.add(u);
     const ctx = this.context(s);
@@ -939,6 +943,18 @@ function setCookie(s: State, cookie: string, id: number | 'foreign'): void {
   s.consumed.delete(cookie);
   s.cookies.set(`${cookie}#${id}`, { v: { cookie, id }, must: true });
   s.cookies.set(`${cookie}#any`, { v: { cookie, id: 'any' }, must: true });
+}
+
+/** The operands of a chain of `op` (`a && b && c` → a, b, c); the expression itself otherwise. */
+function conjuncts(e: Expr, op: '&&' | '||'): Expr[] {
+  const out: Expr[] = [];
+  const stack: Expr[] = [e];
+  while (stack.length && out.length < 16) {
+    const x = stack.pop()!;
+    if (x.k === 'bin' && x.op === op) stack.push(x.r, x.l);
+    else out.push(x);
+  }
+  return out;
 }
 
 function refine(s: State, lit: string): void {
