@@ -159,16 +159,22 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       allocationSites += fv.allocations.length;
       for (const a of fv.allocations) if (a.gfp.kind === 'unknown') for (const u of a.gfp.unresolved) unresolved[u] = (unresolved[u] ?? 0) + 1;
       for (const rule of rules) {
-        for (const f of rule.check(fv, { model, program: program.view })) {
-          raw.push({
-            rule: rule.id,
-            severity: rule.severity,
-            file: fv.file,
-            ...toLoc(f.at),
-            function: fv.name,
-            message: renderMessage(rule.messages[f.message], f.data),
-            related: (f.related ?? []).map((r) => ({ file: r.file ?? fv.file, line: r.at[0] + 1, column: r.at[1] + 1, message: r.note })),
-          });
+        // A rule that throws on one function loses that function's findings of that rule, not
+        // the run: it is reported once per file, like any other file that could not be checked.
+        try {
+          for (const f of rule.check(fv, { model, program: program.view })) {
+            raw.push({
+              rule: rule.id,
+              severity: rule.severity,
+              file: fv.file,
+              ...toLoc(f.at),
+              function: fv.name,
+              message: renderMessage(rule.messages[f.message], f.data),
+              related: (f.related ?? []).map((r) => ({ file: r.file ?? fv.file, line: r.at[0] + 1, column: r.at[1] + 1, message: r.note })),
+            });
+          }
+        } catch (e) {
+          skip(fv.file, `rule '${rule.id}' failed on '${fv.name}': ${(e as Error).message}`);
         }
       }
     }
