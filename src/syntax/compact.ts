@@ -3,7 +3,7 @@
  * memory and in the cache: large expressions that cannot carry a GFP mask, a lock, a cookie or a
  * handle (sizeof arithmetic, nested calls, string formatting) become short opaque text.
  */
-import { identifiersOf, type Expr } from './expr.js';
+import { exprChildren, identifiersOf, type Expr } from './expr.js';
 import type { FileFacts, Op } from './facts.js';
 
 /** Expressions up to this many nodes are kept whole: lock, cookie and handle expressions fit. */
@@ -19,15 +19,7 @@ function size(e: Expr, limit: number): number {
   while (stack.length && n <= limit) {
     const x = stack.pop()!;
     n++;
-    switch (x.k) {
-      case 'bin': case 'assign': stack.push(x.l, x.r); break;
-      case 'un': case 'cast': stack.push(x.e); break;
-      case 'call': stack.push(...x.args); break;
-      case 'cond': stack.push(x.c, x.t, x.f); break;
-      case 'field': stack.push(x.base); break;
-      case 'index': stack.push(x.base, x.index); break;
-      default: break;
-    }
+    stack.push(...exprChildren(x));
   }
   return n;
 }

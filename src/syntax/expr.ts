@@ -17,21 +17,26 @@ export type Expr =
   | { k: 'assign'; op: string; l: Expr; r: Expr }
   | { k: 'other'; text: string };
 
+/** The direct sub-expressions of an expression (the one place that knows the shapes). */
+export function exprChildren(x: Expr): Expr[] {
+  switch (x.k) {
+    case 'bin': case 'assign': return [x.l, x.r];
+    case 'un': case 'cast': return [x.e];
+    case 'call': return x.args;
+    case 'cond': return [x.c, x.t, x.f];
+    case 'field': return [x.base];
+    case 'index': return [x.base, x.index];
+    default: return [];
+  }
+}
+
 /** Identifiers an expression mentions (for pre-filters and "unresolved name" reports). */
 export function identifiersOf(e: Expr, out: Set<string> = new Set()): Set<string> {
   const stack: Expr[] = [e];
   while (stack.length) {
     const x = stack.pop()!;
-    switch (x.k) {
-      case 'id': out.add(x.name); break;
-      case 'bin': case 'assign': stack.push(x.l, x.r); break;
-      case 'un': case 'cast': stack.push(x.e); break;
-      case 'call': stack.push(...x.args); break;
-      case 'cond': stack.push(x.c, x.t, x.f); break;
-      case 'field': stack.push(x.base); break;
-      case 'index': stack.push(x.base, x.index); break;
-      default: break;
-    }
+    if (x.k === 'id') out.add(x.name);
+    else stack.push(...exprChildren(x));
   }
   return out;
 }
