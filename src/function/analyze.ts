@@ -102,8 +102,11 @@ const negate = (lit: string) => (lit.startsWith('!') ? lit.slice(1) : '!' + lit)
  */
 function onlyOn(x: Tracked<unknown>, present: Set<string>, absent: Set<string>): string[] | undefined {
   if (!x.must && !x.cond) return undefined;
-  // Only the literals that tell the two sides apart: the rest hold on both.
-  const split = [...present].filter((l) => absent.has(negate(l)));
+  // The literals that tell the two sides apart, plus plain flags known on this side only (a flag
+  // set next to the save: `suspend = true; save();`); literals both sides share add nothing.
+  let split = [...present].filter((l) => absent.has(negate(l)) || (/^!?[A-Za-z_]\w*$/.test(l) && !absent.has(l)));
+  // A testable literal says more than an untestable branch literal: keep the testable ones.
+  if (split.some((l) => !l.includes('@br'))) split = split.filter((l) => !l.includes('@br'));
   if (!split.length) return x.cond;
   return [...new Set([...(x.cond ?? []), ...split])].sort();
 }
@@ -439,11 +442,11 @@ class FunctionAnalysis {
       this.acquire(tryCall.call, target, tryCall.index);
     }
     this.narrowByVmallocTest(op.cond, t, f);
-    const lit = condLiteral(op.cond);
-    if (lit) {
-      refine(t, lit);
-      refine(f, negate(lit));
-    }
+    // A condition with side effects cannot be tested again, but its two edges still tell paths
+    // apart at the next join: it gets a literal of its own (drivers/md/md.c md_start_sync()).
+    const lit = condLiteral(op.cond) ?? `@br${this.ops.indexOf(op)}`;
+    refine(t, lit);
+    refine(f, negate(lit));
     // `a && b` holds: so do a and b (drivers/md/md.c: `if (!suspend && …) { suspend = true; … }`);
     // `a || b` fails: so do a and b.
     for (const c of conjuncts(op.cond, '&&')) if (c !== op.cond) { const l = condLiteral(c); if (l) refine(t, l); }
