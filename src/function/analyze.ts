@@ -731,7 +731,10 @@ class FunctionAnalysis {
       }
     }
     const root = rootName(l);
-    if (root) invalidateLiterals(s, root);
+    // `x = !x` flips what is known about x instead of forgetting it (net/core/dev.c
+    // __netif_receive_skb_list() toggles pfmemalloc between its save and its restore).
+    if (l.k === 'id' && op.aop === '=' && op.r.k === 'un' && op.r.op === '!' && op.r.e.k === 'id' && op.r.e.name === l.name) flipLiteral(s, l.name);
+    else if (root) invalidateLiterals(s, root);
     // A flag set to a constant is a branch literal too: `suspend = true; save(); … if (suspend)
     // restore();` pairs up (drivers/md/md.c md_start_sync()).
     if (l.k === 'id' && op.aop === '=') {
@@ -928,6 +931,14 @@ class FunctionAnalysis {
       handOffRestores: this.handOffRestores,
       releasesCallersLock: this.releasesCallersLock,
     };
+  }
+}
+
+function flipLiteral(s: State, name: string): void {
+  const flip = (l: string) => (l === name ? negate(name) : l === negate(name) ? name : l);
+  s.assume = new Set([...s.assume].map(flip));
+  for (const m of [s.scopes, s.held, s.cookies] as Map<unknown, Tracked<unknown>>[]) {
+    for (const [k, t] of m) if (t.cond?.some((l) => l === name || l === negate(name))) m.set(k, { ...t, cond: t.cond.map(flip).sort() });
   }
 }
 
