@@ -651,7 +651,10 @@ class FunctionAnalysis {
     // Some path reaches here without any save (or hand-off) having produced the cookie.
     // Every path has a cookie when the variable is set on all of them, or when one producer is
     // certain here (after branch refinement), or two producers are on complementary branches.
-    const covered = s.cookies.get(`${cookie}#any`)?.must || entries.some((e) => e.must) ||
+    // A cookie missing only on paths an untestable branch (`if (f(x))`) told apart is given the
+    // benefit of the doubt: those paths cannot be correlated, and guessing would be noise.
+    const untestable = (t?: Tracked<CookieFact>) => !!t?.cond?.length && t.cond.every((l) => l.includes('@br'));
+    const covered = s.cookies.get(`${cookie}#any`)?.must || untestable(s.cookies.get(`${cookie}#any`)) || entries.some((e) => e.must) ||
       entries.some((e) => e.cond?.some((l) => entries.some((f) => f !== e && f.cond?.includes(negate(l)))));
     if (!covered) record({ kind: 'no-save' });
     clearCookie(s, cookie);
