@@ -3,7 +3,7 @@
  * bits the same way (it stays quiet) and names masks the same way in messages.
  */
 import type { Model } from '../model/context.js';
-import { maskNames, type GfpValue } from '../model/gfp.js';
+import { formatGfpValue, type GfpValue } from '../model/gfp.js';
 import type { Expr } from '../syntax/expr.js';
 import type { Rng } from '../syntax/facts.js';
 
@@ -22,16 +22,9 @@ export function mayAny(v: GfpValue, pred: (mask: number) => boolean): boolean {
   return v.kind === 'known' && v.masks.some(pred);
 }
 
-/** The value rendered for a message: `GFP_NOFS`, `GFP_NOFS or GFP_KERNEL`, `gfp & ~__GFP_FS`. */
+/** The value rendered for a message: `GFP_NOFS`, `GFP_NOFS or GFP_KERNEL`, `gfp & ~__GFP_FS` (the model's one formatter). */
 export function describeGfp(model: Model, v: GfpValue): string {
-  if (v.kind === 'known') return v.masks.map((m) => maskNames(m, model.table)).join(' or ');
-  if (v.kind === 'param') {
-    let s = v.name;
-    if (v.add) s += ` | ${maskNames(v.add, model.table)}`;
-    if (v.remove) s += ` & ~(${maskNames(v.remove, model.table)})`;
-    return s;
-  }
-  return 'an unknown mask';
+  return formatGfpValue(v, model.table);
 }
 
 export function lineOf(r: Rng): number {

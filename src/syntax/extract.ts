@@ -738,9 +738,8 @@ class FunctionBuilder {
       callee = '';
       indirect = true;
     }
-    if (callee === 'guard' || callee === '') {
-      if (callee === 'guard') return;
-    }
+    // `guard` without its `(class)(args)` shape is a bare macro name, not a call.
+    if (callee === 'guard') return;
     const call: CallFact = {
       callee,
       args: args.map((a) => this.expr(a, 0)),
