@@ -153,8 +153,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--function <name>', 'only this function')
     .option('--json', 'as JSON')
     .option('--kernel-version <X.Y[.Z]>', 'kernel version to model')
+    .option('--cache-dir <dir>', 'where the summaries of the last whole-tree scan are kept')
+    .option('--no-cache', 'ignore the stored summaries of the rest of the tree')
     .addOption(new Option('--file-timeout <seconds>', 'time budget for the file').hideHelp())
-    .action((file: string, opts: { function?: string; json?: boolean; kernelVersion?: string; fileTimeout?: string }) => {
+    .action((file: string, opts: FactsOptions) => {
       status = runFacts(file, opts);
     });
 
@@ -425,13 +427,17 @@ function runDocs(check: boolean): number {
   return 0;
 }
 
-function runFacts(file: string, o: { function?: string; json?: boolean; kernelVersion?: string; fileTimeout?: string }): number {
+interface FactsOptions { function?: string; json?: boolean; kernelVersion?: string; fileTimeout?: string; cacheDir?: string; cache?: boolean }
+
+function runFacts(file: string, o: FactsOptions): number {
   const cwd = process.cwd();
   validateKernelVersion(o.kernelVersion);
   const timeout = positiveNumber('--file-timeout', o.fileTimeout, false);
   checkPathExists(file, cwd);
   if (statSync(resolve(cwd, file)).isDirectory()) throw new UsageError(`'${file}' is a directory; facts takes one file`);
-  const res = analyzeFile(file, { cwd, kernelVersion: o.kernelVersion, fileTimeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000) });
+  const res = analyzeFile(file, {
+    cwd, kernelVersion: o.kernelVersion, fileTimeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000), cacheDir: o.cacheDir, noCache: o.cache === false,
+  });
   if (res.skipped) {
     process.stderr.write(`${TOOL_NAME}: skipped ${escapeForTerminal(file)}: ${oneLine(res.skipped)}\n`);
     return 2;

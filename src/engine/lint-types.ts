@@ -30,6 +30,8 @@ export interface LintOptions {
   /** Called once per file that is skipped, with a one-line reason. */
   onSkip?: (file: string, reason: string) => void;
   onProgress?: (done: number, total: number) => void;
+  /** Files per shard (default 2,500); smaller only to exercise the two-pass pipeline in tests. */
+  shardFiles?: number;
   /** Abort promptly (SIGINT/SIGTERM). */
   signal?: AbortSignal;
 }

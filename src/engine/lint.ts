@@ -3,7 +3,8 @@
  * the model for the kernel version → analyse each function → interprocedural view → rules →
  * suppressions → sorted diagnostics.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { AnalysisTimeout, analyzeFunction } from '../function/analyze.js';
 import type { FunctionView } from '../function/view.js';
@@ -11,11 +12,15 @@ import { createModel, type Model } from '../model/context.js';
 import { builtinGfpTable, loadTreeGfpTable, withAliases } from '../model/gfp-tables.js';
 import { NEWEST_MODELLED, parseKernelVersion, versionFromMakefile, type KernelVersion } from '../model/version.js';
 import type { Expr } from '../syntax/expr.js';
-import type { CommentFact, FileFacts, Rng } from '../syntax/facts.js';
+import type { CommentFact, FileFacts, FunctionFacts, Rng } from '../syntax/facts.js';
 import { discoverFiles } from '../program/discover.js';
-import { buildProgram, type Program } from '../program/program.js';
+import { buildProgram, Inferred, inferShard, summarizeFiles, buildGlobalView, type FileSummaryRecord, type Program } from '../program/program.js';
+import { loadSummaries, saveSummaries, storePath } from '../program/summary-store.js';
+import { defaultCacheDir } from '../program/facts-cache.js';
 import { extractSource, readSource } from '../program/source.js';
-import { collectFacts } from '../program/workers.js';
+import { collectFacts, unchangedDigest, type CollectResult } from '../program/workers.js';
+import { memoKey, readMemo, writeMemo } from './result-memo.js';
+import { callsAny, defaultWiden, nameHash, widenModelNames } from '../program/prescan.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { LintOptions, LintResult } from './lint-types.js';
 import { resolveRuleSelection } from './registry.js';
@@ -24,6 +29,15 @@ import { applySuppressions } from './suppressions.js';
 import { toolVersion } from './tool-info.js';
 
 export const DEFAULT_FILE_TIMEOUT_MS = 5000;
+
+/** GFPLINT_TIMING=1: the time and heap of each stage on stderr (for profiling, not for users). */
+let lastMark = performance.now();
+function timing(stage: string): void {
+  if (!process.env.GFPLINT_TIMING) return;
+  const now = performance.now();
+  process.stderr.write(`gfplint timing: ${stage}: ${((now - lastMark) / 1000).toFixed(1)} s, heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MB, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB\n`);
+  lastMark = now;
+}
 
 export class LintError extends Error {}
 
@@ -74,6 +88,7 @@ function toLoc(r: Rng) {
 }
 
 export async function lint(opts: LintOptions): Promise<LintResult> {
+  lastMark = performance.now();
   const t0 = performance.now();
   const skipped: { file: string; reason: string }[] = [];
   const skip = (file: string, reason: string) => {
@@ -102,8 +117,12 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   }
 
   // 2-4 per shard: a large tree is analysed subsystem by subsystem so that memory stays bounded
-  // (facts and views of one shard are dropped before the next). Calls across shards are calls
-  // gfplint cannot see, which only ever makes the interprocedural rules quieter.
+  // (facts and views of one shard are dropped before the next). The whole-program stage needs
+  // every function at once, so it works on compact summaries: pass A analyses each shard and
+  // keeps only its summaries and what inference learnt; the global call graph and calling
+  // contexts are built over all of them (plus, for a partial scan, the stored summaries of the
+  // rest of the tree); pass B analyses each shard again and runs the rules against that global
+  // view. A run of one shard keeps its views and needs no pass B.
   const budget = opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
   const aliases = new Map<string, Expr>();
   const raw: Diagnostic[] = [];
@@ -114,55 +133,173 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   let filesScanned = 0;
   let cacheHits = 0;
   let model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion }).model;
-  const shards = shardInputs(inputs);
+  const shards = shardInputs(inputs, opts.shardFiles);
+  const twoPass = shards.length > 1;
+  let total = inputs.length;
   let done = 0;
-  for (const shard of shards) {
-    // Worker threads, pre-scan and facts cache: src/program/workers.ts. Files come back in input order.
-    const collected = await collectFacts(
-      shard,
-      { cwd: opts.cwd, paths: opts.paths, jobs: opts.jobs, cacheDir: opts.cacheDir, noCache: opts.noCache, fileTimeoutMs: budget, signal: opts.signal, toolVersion: toolVersion() },
-      skip,
-      opts.onProgress ? (d, _t) => opts.onProgress!(done + d, inputs.length) : undefined,
-    );
+  const skippedOnce = new Set<string>();
+  const skipOnce = (file: string, reason: string) => {
+    if (skippedOnce.has(file)) return;
+    skippedOnce.add(file);
+    skip(file, reason);
+  };
+
+  // The facts of pass A must still be there for pass B: without a cache, a private one lives for this run.
+  const privateCache = twoPass && opts.noCache && !opts.sources ? mkdtempSync(path.join(os.tmpdir(), 'gfplint-run-')) : undefined;
+  const collectOpts = {
+    cwd: opts.cwd, paths: opts.paths, jobs: opts.jobs, cacheDir: privateCache ?? opts.cacheDir, noCache: privateCache ? false : opts.noCache,
+    fileTimeoutMs: budget, signal: opts.signal, toolVersion: toolVersion(),
+  };
+  // One widening for the whole run: a file that only calls a function of another shard which
+  // allocates is parsed too, as it would be were the tree one shard (see the catch-up below).
+  const widenKnown = new Set<string>();
+  const widenNames = widenModelNames();
+  const widen = (files: readonly { facts: FileFacts }[]) => defaultWiden(files, widenKnown, widenNames);
+  const collect = async (shard: typeof inputs, again = false) => {
+    const o = again ? { ...collectOpts, statIndex: false, widen: false as const, force: true } : { ...collectOpts, widen };
+    const collected = await collectFacts(shard, o, skipOnce, opts.onProgress ? (d, _t) => opts.onProgress!(done + d, total) : undefined);
     done += shard.length;
-    const files: AnalysedFile[] = collected.files;
-    cacheHits += collected.stats.cacheHits;
-    filesScanned += files.length;
     if (opts.signal?.aborted) throw new LintError('interrupted');
-
-    // 3. Model: version, GFP table from the tree, aliases defined by macro in scanned files
-    // (include/ is analysed first, so its aliases reach every later shard).
-    for (const f of files) for (const m of f.facts.macros) if (!aliases.has(m.name)) aliases.set(m.name, m.expr);
-    model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases }).model;
-
-    // 4. Functions (each file within its time budget: a file over it is reported and dropped
-    // whole, never half-used), program view, rules.
+    return collected;
+  };
+  const inferred = new Inferred();
+  const modelFor = (file: string) => inferred.modelFor(model, file);
+  // Each file within its time budget: a file over it is reported and dropped whole, never half-used.
+  const analyse = (files: AnalysedFile[]) => {
     const views: FunctionView[] = [];
     const analysed: AnalysedFile[] = [];
     for (const f of files) {
       const t1 = performance.now();
       try {
-        const fileViews = f.facts.functions.map((fn) => analyzeFunction(fn, f.path, model, { deadline: t1 + budget }));
+        const m = modelFor(f.path);
+        const fileViews = f.facts.functions.map((fn) => analyzeFunction(fn, f.path, m, { deadline: t1 + budget }));
         for (const v of fileViews) views.push(v); // not push(...): a file may hold 100,000s of functions
         analysed.push(f);
       } catch (e) {
         const ms = (performance.now() - t1).toFixed(0);
         // A bug in the analysis of one file must not end the run either: the file is dropped as
         // extractSource drops one whose extraction throws.
-        skip(f.path, e instanceof AnalysisTimeout ? `over the time budget while analysing '${e.functionName}' (${ms} ms)` : `analysis failed: ${(e as Error).message}`);
+        skipOnce(f.path, e instanceof AnalysisTimeout ? `over the time budget while analysing '${e.functionName}' (${ms} ms)` : `analysis failed: ${(e as Error).message}`);
       }
     }
-    filesScanned -= files.length - analysed.length;
-    const program = buildProgram(analysed, views, model);
+    return { views, analysed };
+  };
+
+  const count = (analysed: AnalysedFile[], views: FunctionView[]) => {
+    filesScanned += analysed.length;
     functions += views.length;
-    for (const fv of program.views) {
+    for (const fv of views) {
       allocationSites += fv.allocations.length;
       for (const a of fv.allocations) if (a.gfp.kind === 'unknown') for (const u of a.gfp.unresolved) unresolved[u] = (unresolved[u] ?? 0) + 1;
+    }
+    for (const f of analysed) if (f.facts.directives.length) directives.set(f.path, f.facts.directives);
+  };
+
+  const cacheDir = path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir());
+  const store = treeRoot && !opts.noCache && !opts.sources ? storePath(cacheDir, toolVersion(), treeRoot) : undefined;
+
+  // A re-run with nothing changed is answered from the remembered result (result-memo.ts).
+  const memoable = !opts.sources && !opts.noCache;
+  const currentKey = () => {
+    const digest = unchangedDigest(shards, { cwd: opts.cwd, paths: opts.paths, cacheDir: opts.cacheDir, toolVersion: toolVersion() });
+    if (!digest) return undefined;
+    const inTree = (...p: string[]) => (treeRoot ? path.join(treeRoot, ...p) : undefined);
+    return memoKey({
+      inputsDigest: digest, toolVersion: toolVersion(),
+      options: { rules: rules.map((r) => r.id), kernelVersion: opts.kernelVersion, budget, shardFiles: opts.shardFiles, cwd: path.resolve(opts.cwd), paths: opts.paths },
+      dependsOn: [inTree('include', 'linux', 'gfp_types.h'), inTree('include', 'linux', 'gfp.h'), inTree('Makefile'), store],
+    });
+  };
+  if (memoable) {
+    const key = currentKey();
+    const hit = key ? readMemo(cacheDir, key) : undefined;
+    if (hit) {
+      for (const s of hit.skipped) opts.onSkip?.(s.file, s.reason);
+      opts.onProgress?.(inputs.length, inputs.length);
+      return { ...hit, stats: { ...hit.stats, seconds: (performance.now() - t0) / 1000, cacheHits: hit.filesScanned } };
+    }
+  }
+
+  const stored = store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd) : undefined;
+  if (stored) {
+    // What the rest of the tree taught inference (a wrapper defined elsewhere) holds here too.
+    inferred.absorb(stored.inferred);
+  }
+
+  try {
+    // Pass A.
+    const summaries: FileSummaryRecord[] = [];
+    /** For pass B: the functions of each file that a rule could report on, by index. */
+    const again = new Map<string, Set<number>>();
+    let single: { analysed: AnalysedFile[]; views: FunctionView[] } | undefined;
+    const trivial = new Map<string, number[]>();
+    const passA = (collected: CollectResult) => {
+      cacheHits += collected.stats.cacheHits;
+      for (const t of collected.trivial) trivial.set(t.path, t.calls);
+      // Model: version, GFP table from the tree, aliases defined by macro in scanned files
+      // (include/ is analysed first, so its aliases reach every later shard).
+      for (const f of collected.files) for (const m of f.facts.macros) if (!aliases.has(m.name)) aliases.set(m.name, m.expr);
+      model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases }).model;
+      const { views, analysed } = analyse(collected.files);
+      const current = inferShard(views, model, inferred, true);
+      for (const s of summarizeFiles(analysed, current, modelFor)) if (s.functions.length || s.exported.length || s.addressTaken.length) summaries.push(s);
+      count(analysed, current);
+      if (!twoPass) single = { analysed, views: current };
+      else {
+        const indexOf = new Map<FunctionFacts, number>();
+        for (const f of analysed) f.facts.functions.forEach((fn, i) => indexOf.set(fn, i));
+        for (const v of current) {
+          if (!mayReport(v)) continue;
+          const set = again.get(v.file) ?? new Set<number>();
+          set.add(indexOf.get(v.facts)!);
+          again.set(v.file, set);
+        }
+      }
+    };
+    for (const shard of shards) {
+      const c = await collect(shard);
+      timing(`collect ${shard[0].path} (${shard.length} files, ${c.stats.parsed} parsed, ${c.stats.cacheHits} cached, ${c.stats.widened} widened)`);
+      passA(c);
+      timing('analyse');
+      await new Promise((r) => setImmediate(r));
+    }
+    timing('pass A');
+    // Widening catch-up: trivial files of earlier shards that call a function a later shard
+    // found interesting, until nothing new is found.
+    for (let wanted = new Set([...widenKnown].map((n) => nameHash(n))); twoPass && wanted.size;) {
+      const late = inputs.filter((i) => trivial.has(i.path) && callsAny(trivial.get(i.path)!, wanted));
+      if (!late.length) break;
+      for (const l of late) trivial.delete(l.path);
+      filesScanned -= late.length; // counted once already, as trivial
+      const before = new Set(widenKnown);
+      total += late.length;
+      const collected = await collect(late, true);
+      widen(collected.files);
+      passA(collected);
+      wanted = new Set([...widenKnown].filter((n) => !before.has(n)).map((n) => nameHash(n)));
+    }
+    timing('catch-up');
+    if (twoPass) total = inputs.length + inputs.filter((i) => again.has(i.path)).length;
+
+    // The global view.
+    const scannedPaths = new Set(summaries.map((s) => s.path));
+    const others = stored ? stored.files.filter((f) => !scannedPaths.has(f.path)) : [];
+    timing('pass A done');
+    const global = buildGlobalView([...summaries, ...others], inferred);
+    timing('global view');
+    if (store && treeRoot && !opts.signal?.aborted) saveSummaries(store, treeRoot, opts.cwd, summaries, inferred, stored);
+    summaries.length = 0;
+    timing('store');
+
+    // Pass B (or the views of the single shard): rules.
+  const check = (views: FunctionView[]) => {
+    for (const fv of views) {
+      const ctx = { model, program: global.view };
       for (const rule of rules) {
         // A rule that throws on one function loses that function's findings of that rule, not
         // the run: it is reported once per file, like any other file that could not be checked.
         try {
-          for (const f of rule.check(fv, { model, program: program.view })) {
+          for (const f of rule.check(fv, ctx)) {
             raw.push({
               rule: rule.id,
               severity: rule.severity,
@@ -178,14 +315,25 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         }
       }
     }
-    for (const f of analysed) if (f.facts.directives.length) directives.set(f.path, f.facts.directives);
-    await new Promise((r) => setImmediate(r));
-    if (opts.signal?.aborted) throw new LintError('interrupted');
+  };
+    if (single) check(single.views);
+    else {
+      for (const shard of shards) {
+        const collected = await collect(shard.filter((i) => again.has(i.path)), true);
+        const { views } = analyse(collected.files.map((f) => ({ path: f.path, facts: { ...f.facts, functions: f.facts.functions.filter((_, i) => again.get(f.path)?.has(i)) } })));
+        check(views);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    timing('pass B');
+  } finally {
+    if (privateCache) rmSync(privateCache, { recursive: true, force: true });
   }
+  if (opts.signal?.aborted) throw new LintError('interrupted');
   const { kept, unused, suppressed } = applySuppressions(dedupe(raw), directives, { enabledRules: new Set(rules.map((r) => r.id)) });
   kept.sort(compareDiagnostics);
   unused.sort(compareDiagnostics);
-  return {
+  const result: LintResult = {
     kernelVersion: model.versionText,
     gfpSource: model.table.source,
     filesScanned,
@@ -202,6 +350,11 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       cacheHits,
     },
   };
+  if (memoable && !opts.signal?.aborted) {
+    const key = currentKey();
+    if (key) writeMemo(cacheDir, key, result);
+  }
+  return result;
 }
 
 /** Files per shard: fs/, mm/ and block/ of 6.12 together (~2,600 files) peak near 1.1 GB. */
@@ -211,23 +364,27 @@ const SHARD_FILES = 2500;
  * Groups inputs by subsystem (first path component, or the first two for a component larger
  * than a shard), include/ first, merging neighbours up to SHARD_FILES. Deterministic.
  */
-export function shardInputs<T extends { path: string }>(inputs: T[]): T[][] {
-  if (inputs.length <= SHARD_FILES) return [inputs];
+export function shardInputs<T extends { path: string }>(inputs: T[], shardFiles = SHARD_FILES): T[][] {
+  if (inputs.length <= shardFiles) return [inputs];
   const byTop = new Map<string, T[]>();
   for (const i of inputs) {
     const top = i.path.split('/')[0];
-    byTop.set(top, [...(byTop.get(top) ?? []), i]);
+    const list = byTop.get(top);
+    if (list) list.push(i);
+    else byTop.set(top, [i]);
   }
   const groups: T[][] = [];
   const tops = [...byTop.keys()].sort((a, b) => (a === 'include' ? -1 : b === 'include' ? 1 : a < b ? -1 : a > b ? 1 : 0));
   for (const top of tops) {
     const list = byTop.get(top)!;
-    if (list.length <= SHARD_FILES) groups.push(list);
+    if (list.length <= shardFiles) groups.push(list);
     else {
       const bySub = new Map<string, T[]>();
       for (const i of list) {
         const sub = i.path.split('/').slice(0, 2).join('/');
-        bySub.set(sub, [...(bySub.get(sub) ?? []), i]);
+        const l = bySub.get(sub);
+        if (l) l.push(i);
+        else bySub.set(sub, [i]);
       }
       for (const sub of [...bySub.keys()].sort()) groups.push(bySub.get(sub)!);
     }
@@ -235,10 +392,21 @@ export function shardInputs<T extends { path: string }>(inputs: T[]): T[][] {
   const shards: T[][] = [];
   for (const g of groups) {
     const last = shards[shards.length - 1];
-    if (last && last.length + g.length <= SHARD_FILES) last.push(...g);
+    if (last && last.length + g.length <= shardFiles) last.push(...g);
     else shards.push([...g]);
   }
   return shards;
+}
+
+/**
+ * Whether any rule could report on this function: pass B analyses only these again. Every rule
+ * starts from one of these (allocations, frees, scope regions and issues, open-coded PF_MEMALLOC
+ * writes, a gfp_t parameter, a call in an atomic section); test/determinism.test.ts checks that a
+ * two-pass run finds exactly what a one-pass run finds.
+ */
+function mayReport(v: FunctionView): boolean {
+  return v.allocations.length > 0 || v.frees.length > 0 || v.scopes.length > 0 || v.scopeIssues.length > 0 || v.openCoded.length > 0 ||
+    v.gfpParams.length > 0 || v.calls.some((c) => c.ctx.held.some((h) => h.atomic));
 }
 
 /** One defect, one finding: identical findings (same rule, place, message) collapse. */
@@ -257,7 +425,7 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
  * `#include "…"` headers next to it are analysed too, since inference needs their inline helpers
  * (fs/xfs/xfs_trans.c's scope comes from xfs_trans_set_context() in xfs_trans.h).
  */
-export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: string; fileTimeoutMs?: number }): { views: FunctionView[]; model: Model; program?: Program; skipped?: string } {
+export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: string; fileTimeoutMs?: number; cacheDir?: string; noCache?: boolean }): { views: FunctionView[]; model: Model; program?: Program; skipped?: string } {
   const abs = path.resolve(opts.cwd, file);
   const kr = findKernelRoot(abs);
   const read = readSource(abs);
@@ -278,6 +446,9 @@ export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: s
   for (const f of files) for (const m of f.facts.macros) if (!aliases.has(m.name)) aliases.set(m.name, m.expr);
   const withLocal = buildModel({ kernelVersion: opts.kernelVersion, treeRoot: kr?.root, treeVersion: kr?.version, aliases }).model;
   const views = files.flatMap((f) => f.facts.functions.map((fn) => analyzeFunction(fn, f.path, withLocal)));
-  const program = buildProgram(files, views, withLocal);
+  // The rest of the tree, as the last scan of it left it (its callers, their contexts).
+  const store = kr && !opts.noCache ? storePath(path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir()), toolVersion(), kr.root) : undefined;
+  const rest = store && kr ? loadSummaries(store, kr.root, opts.cwd) : undefined;
+  const program = buildProgram(files, views, withLocal, rest);
   return { views: program.views.filter((v) => v.file === file), model: withLocal, program };
 }

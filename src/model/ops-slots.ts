@@ -54,6 +54,26 @@ const SLOTS: Readonly<Record<string, Readonly<Record<string, SlotInfo>>>> = {
     count_objects: { context: 'reclaim', why: "'count_objects' is a shrinker callback (include/linux/shrinker.h)" },
     scan_objects: { context: 'reclaim', why: "'scan_objects' is a shrinker callback (include/linux/shrinker.h)" },
   },
+  // /proc files: fs/proc/inode.c proc_reg_read() and friends call these in the reading task,
+  // holding only a use count of the entry (use_pde()), no lock.
+  proc_ops: Object.fromEntries(
+    ['proc_open', 'proc_read', 'proc_read_iter', 'proc_write', 'proc_lseek', 'proc_release', 'proc_poll', 'proc_ioctl', 'proc_compat_ioctl', 'proc_mmap']
+      .map((s) => [s, { context: 'process', why: `'${s}' of struct proc_ops runs in the calling task with no lock held (fs/proc/inode.c)` } as SlotInfo]),
+  ),
+  // The block layer calls ->ioctl from blkdev_ioctl() in the calling task without disk locks
+  // (block/ioctl.c); ->open and ->release run under disk->open_mutex (block/bdev.c).
+  block_device_operations: {
+    ioctl: { context: 'process', why: "'ioctl' of struct block_device_operations runs in the calling task with no lock held (block/ioctl.c blkdev_ioctl())" },
+    compat_ioctl: { context: 'process', why: "'compat_ioctl' of struct block_device_operations runs in the calling task with no lock held (block/ioctl.c)" },
+    open: { context: 'locked', why: "'open' of struct block_device_operations runs under disk->open_mutex (block/bdev.c)" },
+    release: { context: 'locked', why: "'release' of struct block_device_operations runs under disk->open_mutex (block/bdev.c)" },
+  },
+  // Module parameters: param_attr_store() and parse_args() call ->set under kernel_param_lock()
+  // (kernel/params.c), a mutex.
+  kernel_param_ops: {
+    set: { context: 'locked', why: "'set' of struct kernel_param_ops runs under kernel_param_lock() (kernel/params.c)" },
+    get: { context: 'locked', why: "'get' of struct kernel_param_ops runs under kernel_param_lock() (kernel/params.c)" },
+  },
   inode_operations: Object.fromEntries(
     ['lookup', 'create', 'link', 'unlink', 'symlink', 'mkdir', 'rmdir', 'mknod', 'rename', 'setattr', 'getattr', 'listxattr', 'tmpfile', 'atomic_open', 'fileattr_set', 'set_acl', 'get_link', 'update_time']
       .map((s) => [s, { context: 'locked', why: `'${s}' of struct inode_operations runs with the VFS inode locks held (Documentation/filesystems/locking.rst)` } as SlotInfo]),

@@ -6,7 +6,7 @@
  */
 import { analyzeFunction } from '../function/analyze.js';
 import { opsOnEveryPath } from '../function/dominators.js';
-import type { CallSite, FunctionView, Witness } from '../function/view.js';
+import type { FunctionView, Witness } from '../function/view.js';
 import type { AllocatorSpec } from '../model/allocators.js';
 import type { Model } from '../model/context.js';
 import type { GfpValue } from '../model/gfp.js';
@@ -28,65 +28,377 @@ export interface Program {
 const MAX_ROUNDS = 6;
 const MAX_CHAIN = 8;
 
-interface FnNode {
-  id: number;
-  view: FunctionView;
-  file: string;
-  isStatic: boolean;
-  inHeader: boolean;
-  callers: { from: FnNode; site: CallSite }[];
-  callees: { to: FnNode[]; site: CallSite }[];
-  unknownCallers: boolean;
-  slots: { structType?: string; slot?: string }[];
-  exported: boolean;
+/**
+ * What inference added to the model, shared by every shard of a run (a wrapper inferred in
+ * include/ is known when drivers/ is analysed). Entries of static functions apply only in their
+ * own file: two unrelated `static alloc_buf()` must not share a summary.
+ */
+export class Inferred {
+  readonly wrappers = new Map<string, AllocatorSpec>();
+  readonly providers = new Map<string, ScopeProvider>();
+  readonly closers = new Map<string, ScopeProvider>();
+  readonly lockWrappers = new Map<string, LockCall>();
+
+  get size(): number {
+    return this.wrappers.size + this.providers.size + this.closers.size + this.lockWrappers.size;
+  }
+
+  names(): Set<string> {
+    const out = new Set<string>();
+    for (const m of [this.wrappers, this.providers, this.closers, this.lockWrappers]) for (const k of m.keys()) out.add(k.slice(k.indexOf('\0') + 1));
+    return out;
+  }
+
+  /** Adds what another run inferred (entries already known here win). */
+  absorb(other: Inferred): void {
+    for (const k of ['wrappers', 'providers', 'closers', 'lockWrappers'] as const) {
+      const mine = this[k] as Map<string, unknown>;
+      for (const [n, v] of other[k] as Map<string, unknown>) if (!mine.has(n)) mine.set(n, v);
+    }
+  }
+
+  /** The model as a function in `file` sees it. */
+  modelFor(base: Model, file: string): Model {
+    const get = <T>(m: Map<string, T>, name: string) => m.get(`${file}\0${name}`) ?? m.get(`\0${name}`);
+    return {
+      ...base,
+      lockCall: (name) => base.lockCall(name) ?? get(this.lockWrappers, name),
+      allocator: (name) => base.allocator(name) ?? get(this.wrappers, name),
+      providerStart: (name) => base.providerStart(name) ?? get(this.providers, name),
+      providerStop: (name) => base.providerStop(name) ?? get(this.closers, name),
+    };
+  }
+
+  listed(): Program['inferred'] {
+    return {
+      wrappers: [...this.wrappers.values()], providers: [...this.providers.values()], closers: [...this.closers.values()],
+      lockWrappers: [...this.lockWrappers].map(([k, l]) => ({ name: k.slice(k.indexOf('\0') + 1), ...l })),
+    };
+  }
 }
 
-const key = (file: string, name: string) => `${file}\0${name}`;
+/** The key an inferred entry is stored under: static functions are private to their file. */
+function inferredKey(v: FunctionView): string {
+  return v.facts.isStatic && !v.file.endsWith('.h') ? `${v.file}\0${v.name}` : `\0${v.name}`;
+}
+
+/**
+ * Inference rounds over one shard's views, adding to `inferred`, with re-analysis of the
+ * functions that call something newly understood. Returns the final views.
+ */
+export function inferShard(views: FunctionView[], model: Model, inferred: Inferred, analysedWithInferred = false): FunctionView[] {
+  let current = views;
+  const perFile = new Map<string, Model>();
+  const modelOf = (file: string) => {
+    let m = perFile.get(file);
+    if (!m) perFile.set(file, (m = inferred.modelFor(model, file)));
+    return m;
+  };
+  const reanalyse = (names: Set<string>) => {
+    if (names.size) current = current.map((v) => (v.facts.calls.some((c) => !c.indirect && names.has(c.callee)) ? analyzeFunction(v.facts, v.file, modelOf(v.file)) : v));
+  };
+  // Views analysed with the base model may call what was inferred before (stored summaries).
+  if (!analysedWithInferred) reanalyse(inferred.names());
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const added = inferSummaries(current, model, inferred);
+    if (!added.size) break;
+    reanalyse(added);
+  }
+  return current;
+}
+
+/**
+ * The whole-program stage for one set of files analysed together (a fixture, `gfplint facts`, a
+ * small scan): inference, summaries, contexts.
+ */
+export function buildProgram(
+  files: { path: string; facts: FileFacts }[], views: FunctionView[], model: Model,
+  rest?: { files: FileSummaryRecord[]; inferred: Inferred },
+): Program {
+  const inferred = new Inferred();
+  if (rest) inferred.absorb(rest.inferred);
+  const current = inferShard(views, model, inferred);
+  const summaries = summarizeFiles(files, current, inferred.modelFor.bind(inferred, model));
+  const scanned = new Set(files.map((f) => f.path));
+  const global = buildGlobalView([...summaries, ...(rest?.files ?? []).filter((f) => !scanned.has(f.path))], inferred);
+  return { views: current, view: global.view, inferred: inferred.listed() };
+}
+
+/**
+ * One inference pass over the current views: functions that allocate with their own gfp_t
+ * parameter (allocator wrappers), return with a scope open whose cookie or handle leaves through
+ * a parameter or the result (providers), or restore one that came in through a parameter (closers).
+ */
+function inferSummaries(views: FunctionView[], base: Model, inferred: Inferred): Set<string> {
+  const { wrappers, providers, closers, lockWrappers } = inferred;
+  const added = new Set<string>();
+  for (const v of views) {
+    const name = v.name;
+    const k = inferredKey(v);
+    const add = <T>(m: Map<string, T>, value: T) => {
+      m.set(k, value);
+      added.add(name);
+    };
+    if (base.allocator(name) || base.scopeCall(name) || base.lockCall(name) || base.free(name)) continue;
+    // Lock wrappers: `hpfs_lock(sb)` returns holding a mutex, `hpfs_unlock(sb)` drops it.
+    // Only one level, from the lock API itself, and a function that takes a lock of the class it
+    // releases is no unlock wrapper (clk_core_disable_lock() in drivers/clk/clk.c pairs
+    // clk_enable_lock() with clk_enable_unlock(flags): the lock expressions differ, the section
+    // is balanced). Without these limits one wrong guess climbs through every caller of clk_disable().
+    const direct = (op: 'acquire' | 'release', cls: string) =>
+      v.facts.calls.some((c) => { const l = base.lockCall(c.callee); return l?.class === cls && (l.op === op || (op === 'acquire' && l.op === 'tryacquire')); });
+    if (!lockWrappers.has(k) && v.precise) {
+      const acq = v.exitHeld.find((h) => direct('acquire', h.cls));
+      const rel = v.releasedUnheld.find((r) => direct('release', r.cls) && !direct('acquire', r.cls));
+      if (acq && !v.releasedUnheld.length) add(lockWrappers, { op: 'acquire', atomic: acq.atomic, reason: acq.reason, class: acq.cls, lockArg: acq.param ?? null });
+      else if (rel && !v.exitHeld.length) add(lockWrappers, { op: 'release', atomic: false, reason: '', class: rel.cls, lockArg: rel.param ?? null });
+    }
+    if (!wrappers.has(k) && v.gfpParams.length) {
+      const site = v.allocations.find((a) => a.gfp.kind === 'param' && !a.gfpImplied && v.gfpParams.some((p) => p.index === (a.gfp as { param: number }).param));
+      if (site && site.gfp.kind === 'param') {
+        add(wrappers, {
+          name, family: 'other', gfpArg: site.gfp.param, sleeps: 'if-blocking', frees: [], returnsPointer: false,
+          note: `inferred: '${name}()' passes its parameter '${site.gfp.name}' to '${site.callee}()' (${v.file}:${site.rng[0] + 1})`,
+        });
+      }
+    }
+    // Providers and closers are inferred even when the model lists them: the inference is the
+    // evidence, and the model's list only keeps a one-file scan knowing them.
+    if (!providers.has(k)) {
+      const open = v.exitScopes.find((e) => e.kind === 'nofs' || e.kind === 'noio');
+      if (open) {
+        add(providers, {
+          start: name, kind: open.kind, handleParam: open.returned ? 'return' : open.param,
+          note: `inferred: returns with the ${open.kind} scope of '${open.opener}()' open (${v.file}:${open.rng[0] + 1})`,
+          inferred: { file: v.file, line: open.rng[0] + 1, function: name },
+        });
+      }
+    }
+    if (!closers.has(k)) {
+      const h = v.handOffRestores.find((r) => r.kind === 'nofs' || r.kind === 'noio');
+      if (h) {
+        add(closers, {
+          start: '', stop: name, kind: h.kind, handleParam: h.param,
+          note: `inferred: restores the scope whose cookie comes in through parameter ${h.param + 1} (${v.file})`,
+          inferred: { file: v.file, line: v.facts.calls[h.index].r[0] + 1, function: name },
+        });
+      }
+    }
+  }
+  return added;
+}
+
+/** One direct call as the whole-program stage needs it: where, in which context, how surely. */
+export interface SiteSummary {
+  callee: string;
+  /** Index into the function's calls. */
+  index: number;
+  /** Where the call starts (0-based), for witnesses; no range array per call, as there are millions. */
+  line: number;
+  col: number;
+  precise: boolean;
+  /** Executed on every path through the function. */
+  always: boolean;
+  /** Scopes active on every path to the call (those a provider opens only under a condition excluded). */
+  scopes?: { kind: ScopeKind; opener: string; rng: Rng }[];
+  /** A scope active on some path. */
+  mayScope?: { kind: ScopeKind; opener: string };
+  /** A lock held on some path. */
+  held?: { what: string; lock: string };
+  /** An atomic section on some path, by its reason. */
+  atomic?: string;
+}
+
+/** What the whole-program stage keeps of a function: small enough for every function of a tree. */
+export interface FnSummaryRecord {
+  file: string;
+  name: string;
+  nameRng: Rng;
+  isStatic: boolean;
+  precise: boolean;
+  /** Releases a lock (maybe its caller's, around the allocation): ends may-sleep chains. */
+  releasesLocks: boolean;
+  /** A transaction or journal handle it holds: `'tp' (struct xfs_trans *)`. */
+  transaction?: string;
+  /** A blocking allocation on every path outside any atomic section of its own. */
+  sleeps?: Witness;
+  calls: SiteSummary[];
+}
+
+export interface FileSummaryRecord {
+  path: string;
+  exported: string[];
+  addressTaken: { name: string; structType?: string; slot?: string }[];
+  /** Function names used as values inside bodies (callback arguments, stored pointers). */
+  valueUses: string[];
+  functions: FnSummaryRecord[];
+}
 
 function witnessOf(file: string, rng: Rng, note: string): Witness {
   return { file, rng, note };
 }
 
-export function buildProgram(files: { path: string; facts: FileFacts }[], views: FunctionView[], model: Model): Program {
-  const factsByFile = new Map(files.map((f) => [f.path, f.facts]));
-  const wrappers = new Map<string, AllocatorSpec>();
-  const providers = new Map<string, ScopeProvider>();
-  const closers = new Map<string, ScopeProvider>();
-  const lockWrappers = new Map<string, LockCall>();
-  const extended: Model = {
-    ...model,
-    lockCall: (name) => model.lockCall(name) ?? lockWrappers.get(name),
-    allocator: (name) => model.allocator(name) ?? wrappers.get(name),
-    providerStart: (name) => model.providerStart(name) ?? providers.get(name),
-    providerStop: (name) => model.providerStop(name) ?? closers.get(name),
+const nodeKey = (file: string, name: string, line: number) => `${file}\0${name}\0${line}`;
+
+/** Summaries of analysed files, for buildGlobalView(); `modelFor` is the model a file's functions were analysed with. */
+export function summarizeFiles(files: { path: string; facts: FileFacts }[], views: FunctionView[], modelFor: (file: string) => Model): FileSummaryRecord[] {
+  const byFile = new Map<string, FunctionView[]>();
+  for (const v of views) {
+    const list = byFile.get(v.file);
+    if (list) list.push(v);
+    else byFile.set(v.file, [v]);
+  }
+  return files.map((f) => {
+    const fviews = byFile.get(f.path) ?? [];
+    const model = modelFor(f.path);
+    const valueUses = new Set<string>();
+    for (const v of fviews) {
+      for (const c of v.facts.calls) for (const a of c.args) valueName(a, valueUses);
+      for (const op of v.facts.ops) if (op.op === 'assign') valueName(op.r, valueUses);
+    }
+    return {
+      path: f.path,
+      exported: f.facts.exported,
+      addressTaken: f.facts.addressTaken.map((a) => ({ name: a.name, structType: a.structType, slot: a.slot })),
+      valueUses: [...valueUses],
+      functions: fviews.map((v) => summarizeFunction(v, model)),
+    };
+  });
+}
+
+/** Callees that are the model's own APIs never lead to a summarised function worth following. */
+function isModelApi(model: Model, name: string): boolean {
+  return !!(model.allocator(name) || model.lockCall(name) || model.scopeCall(name) || model.free(name));
+}
+
+function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
+  let everyPath: Set<number> | undefined;
+  const always = (callIndex: number) => {
+    if (!everyPath) {
+      const ops = opsOnEveryPath(v.facts);
+      everyPath = new Set<number>();
+      v.facts.ops.forEach((op, i) => { if (op.op === 'call' && ops.has(i)) everyPath!.add(op.call); });
+    }
+    return everyPath.has(callIndex);
   };
-
-  let current = views;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const before = wrappers.size + providers.size + closers.size + lockWrappers.size;
-    inferSummaries(current, model, wrappers, providers, closers, lockWrappers);
-    if (wrappers.size + providers.size + closers.size + lockWrappers.size === before) break;
-    // Re-analyse only the functions that call something newly understood.
-    const interesting = new Set([...wrappers.keys(), ...providers.keys(), ...closers.keys(), ...lockWrappers.keys()]);
-    current = current.map((v) =>
-      v.facts.calls.some((c) => !c.indirect && interesting.has(c.callee)) ? analyzeFunction(v.facts, v.file, extended) : v,
-    );
+  const calls: SiteSummary[] = [];
+  for (const site of v.calls) {
+    if (site.call.indirect || isModelApi(model, site.call.callee)) continue;
+    const r = site.call.r;
+    const s: SiteSummary = { callee: site.call.callee, index: site.index, line: r[0], col: r[1], precise: site.ctx.precise, always: always(site.index) };
+    const must = site.ctx.scopes.filter((x) => !x.onlyWhen);
+    if (must.length) s.scopes = must.map((x) => ({ kind: x.kind, opener: x.opener, rng: x.rng }));
+    const ms = site.ctx.mayScopes[0];
+    if (ms) s.mayScope = { kind: ms.kind, opener: ms.opener };
+    const h = site.ctx.mayHeld[0];
+    if (h) s.held = { what: h.what, lock: h.lock };
+    const at = site.ctx.mayHeld.find((x) => x.atomic);
+    if (at) s.atomic = at.reason;
+    calls.push(s);
   }
+  const out: FnSummaryRecord = {
+    file: v.file, name: v.name, nameRng: v.facts.nameRng, isStatic: v.facts.isStatic, precise: v.precise,
+    releasesLocks: v.releasesCallersLock || v.facts.calls.some((c) => /unlock|_irqrestore$|_enable$|^up(_read|_write)?$|^local_bh_enable/.test(c.callee)),
+    calls,
+  };
+  const t = [...v.facts.params, ...v.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type));
+  if (t) out.transaction = `'${t.name}' (${t.type.trim()})`;
+  const dr = model.table.masks.get('__GFP_DIRECT_RECLAIM') ?? model.table.bits.get('__GFP_DIRECT_RECLAIM') ?? 0;
+  const blocking = (g: GfpValue) => g.kind === 'known' && g.masks.length > 0 && g.masks.every((m) => (m & dr) !== 0);
+  if (v.precise && !out.releasesLocks) {
+    const a = v.allocations.find((x) => !x.ctx.mayHeld.some((h) => h.atomic) && x.spec.family !== 'other' &&
+      (x.spec.sleeps === 'always' || (x.spec.sleeps !== 'never' && blocking(x.effective))) && always(x.index));
+    if (a) out.sleeps = witnessOf(v.file, a.rng, `'${a.callee}()' with '${a.gfpText}' may sleep in '${v.name}()'`);
+  }
+  return out;
+}
 
-  const graph = buildGraph(current, factsByFile);
+/** A function name used as a value (callback argument, stored pointer) has callers we cannot see. */
+function valueName(e: Expr, out: Set<string>): void {
+  const x = e.k === 'un' && e.op === '&' ? e.e : e.k === 'cast' ? e.e : e;
+  if (x.k === 'id') out.add(x.name);
+}
+
+interface FnNode {
+  sum: FnSummaryRecord;
+  callers: { from: FnNode; site: SiteSummary }[];
+  callees: { to: FnNode[]; site: SiteSummary }[];
+  unknownCallers: boolean;
+  slots: { structType?: string; slot?: string }[];
+  exported: boolean;
+}
+
+interface Graph {
+  nodes: FnNode[];
+  resolve(name: string, fromFile: string): FnNode[];
+}
+
+function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
+  const nodes: FnNode[] = [];
+  const local = new Map<string, FnNode[]>();
+  const global = new Map<string, FnNode[]>();
+  const all = [...files];
+  for (const f of all) {
+    for (const sum of f.functions) {
+      const n: FnNode = { sum, callers: [], callees: [], unknownCallers: false, slots: [], exported: false };
+      nodes.push(n);
+      if (sum.isStatic && !f.path.endsWith('.h')) local.set(`${f.path}\0${sum.name}`, [n]);
+      else {
+        const list = global.get(sum.name);
+        if (list) list.push(n);
+        else global.set(sum.name, [n]);
+      }
+    }
+  }
+  const none: FnNode[] = [];
+  const resolve = (name: string, fromFile: string): FnNode[] => local.get(`${fromFile}\0${name}`) ?? global.get(name) ?? none;
+  // Address-taken names: ops-table slots and callbacks at file scope, plus function names used
+  // as values inside bodies (arguments, assignments).
+  for (const f of all) {
+    for (const e of f.exported) for (const n of resolve(e, f.path)) n.exported = true;
+    for (const a of f.addressTaken) for (const n of resolve(a.name, f.path)) n.slots.push({ structType: a.structType, slot: a.slot });
+    for (const u of f.valueUses) for (const n of resolve(u, f.path)) n.slots.push({});
+  }
+  for (const n of nodes) {
+    for (const site of n.sum.calls) {
+      const to = resolve(site.callee, n.sum.file);
+      if (!to.length) continue;
+      n.callees.push({ to, site });
+      for (const t of to) t.callers.push({ from: n, site });
+    }
+  }
+  for (const n of nodes) {
+    const slotted = n.slots.length > 0;
+    const allKnownSlots = n.slots.every((s) => slotContext(s.structType, s.slot) !== undefined);
+    const inHeader = n.sum.file.endsWith('.h');
+    n.unknownCallers = n.exported || (slotted && !allKnownSlots) || (!n.sum.isStatic && !inHeader && n.callers.length === 0 && !slotted);
+  }
+  return { nodes, resolve };
+}
+
+function siteWitness(n: FnNode, site: SiteSummary, note: string): Witness {
+  return witnessOf(n.sum.file, [site.line, site.col, site.line, site.col], note);
+}
+
+export interface GlobalView {
+  view: ProgramView;
+  functions: number;
+}
+
+/**
+ * Call graph, calling contexts and may-sleep summaries over the summaries of every file of the
+ * run (and, for a partial scan, those cached from a whole-tree run). `wrapperOf` answers whether
+ * a resolved callee is an inferred allocator wrapper.
+ */
+export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: Inferred): GlobalView {
+  const graph = buildGraph(files);
   const contexts = propagateContexts(graph);
-  const sleeps = maySleepSummaries(graph, extended);
-  const byName = new Map<string, FnNode[]>();
-  for (const n of graph.nodes) {
-    const list = byName.get(n.view.name) ?? [];
-    list.push(n);
-    byName.set(n.view.name, list);
-  }
-  const nodeOf = new Map(graph.nodes.map((n) => [n.view, n]));
-
+  const sleeps = maySleepSummaries(graph);
+  const byKey = new Map<string, FnNode>();
+  for (const n of graph.nodes) byKey.set(nodeKey(n.sum.file, n.sum.name, n.sum.nameRng[0]), n);
   const view: ProgramView = {
     calledIn(fn) {
-      const n = nodeOf.get(fn);
+      const n = byKey.get(nodeKey(fn.file, fn.name, fn.facts.nameRng[0]));
       return n ? contexts.get(n) : undefined;
     },
     summaryOf(callee, fromFile) {
@@ -96,136 +408,12 @@ export function buildProgram(files: { path: string; facts: FileFacts }[], views:
       const s: FunctionSummary = { name: callee };
       const sl = sleeps.get(t);
       if (sl) s.maySleep = sl;
-      const w = wrappers.get(callee);
+      const w = inferred?.wrappers.get(t.sum.isStatic && !t.sum.file.endsWith('.h') ? `${t.sum.file}\0${callee}` : `\0${callee}`);
       if (w && w.gfpArg !== null) s.wrapsGfpParam = w.gfpArg;
       return s;
     },
   };
-  return {
-    views: current,
-    view,
-    inferred: {
-      wrappers: [...wrappers.values()], providers: [...providers.values()], closers: [...closers.values()],
-      lockWrappers: [...lockWrappers].map(([name, l]) => ({ name, ...l })),
-    },
-  };
-}
-
-/**
- * One inference pass over the current views: functions that allocate with their own gfp_t
- * parameter (allocator wrappers), return with a scope open whose cookie or handle leaves through
- * a parameter or the result (providers), or restore one that came in through a parameter (closers).
- */
-function inferSummaries(
-  views: FunctionView[], base: Model,
-  wrappers: Map<string, AllocatorSpec>, providers: Map<string, ScopeProvider>, closers: Map<string, ScopeProvider>,
-  lockWrappers: Map<string, LockCall>,
-): void {
-  for (const v of views) {
-    const name = v.name;
-    if (base.allocator(name) || base.scopeCall(name) || base.lockCall(name) || base.free(name)) continue;
-    // Lock wrappers: `hpfs_lock(sb)` returns holding a mutex, `hpfs_unlock(sb)` drops it.
-    if (!lockWrappers.has(name) && v.precise) {
-      const acq = v.exitHeld[0];
-      const rel = v.releasedUnheld[0];
-      if (acq && !rel) lockWrappers.set(name, { op: 'acquire', atomic: acq.atomic, reason: acq.reason, class: acq.cls, lockArg: acq.param ?? null });
-      else if (rel && !acq) lockWrappers.set(name, { op: 'release', atomic: false, reason: '', class: rel.cls, lockArg: rel.param ?? null });
-    }
-    if (!wrappers.has(name) && v.gfpParams.length) {
-      const site = v.allocations.find((a) => a.gfp.kind === 'param' && !a.gfpImplied && v.gfpParams.some((p) => p.index === (a.gfp as { param: number }).param));
-      if (site && site.gfp.kind === 'param') {
-        wrappers.set(name, {
-          name, family: 'other', gfpArg: site.gfp.param, sleeps: 'if-blocking', frees: [], returnsPointer: false,
-          note: `inferred: '${name}()' passes its parameter '${site.gfp.name}' to '${site.callee}()' (${v.file}:${site.rng[0] + 1})`,
-        });
-      }
-    }
-    // Providers and closers are inferred even when the model lists them: the inference is the
-    // evidence, and the model's list only keeps a one-file scan knowing them.
-    if (!providers.has(name)) {
-      const open = v.exitScopes.find((e) => e.kind === 'nofs' || e.kind === 'noio');
-      if (open) {
-        providers.set(name, {
-          start: name, kind: open.kind, handleParam: open.returned ? 'return' : open.param,
-          note: `inferred: returns with the ${open.kind} scope of '${open.opener}()' open (${v.file}:${open.rng[0] + 1})`,
-          inferred: { file: v.file, line: open.rng[0] + 1, function: name },
-        });
-      }
-    }
-    if (!closers.has(name)) {
-      const h = v.handOffRestores.find((r) => r.kind === 'nofs' || r.kind === 'noio');
-      if (h) {
-        closers.set(name, {
-          start: '', stop: name, kind: h.kind, handleParam: h.param,
-          note: `inferred: restores the scope whose cookie comes in through parameter ${h.param + 1} (${v.file})`,
-          inferred: { file: v.file, line: v.facts.calls[h.index].r[0] + 1, function: name },
-        });
-      }
-    }
-  }
-}
-
-interface Graph {
-  nodes: FnNode[];
-  resolve(name: string, fromFile: string): FnNode[];
-}
-
-function buildGraph(views: FunctionView[], factsByFile: Map<string, FileFacts>): Graph {
-  const nodes: FnNode[] = [];
-  const local = new Map<string, FnNode>();
-  const global = new Map<string, FnNode[]>();
-  for (const v of views) {
-    const facts = v.facts;
-    const inHeader = v.file.endsWith('.h');
-    const n: FnNode = {
-      id: nodes.length, view: v, file: v.file, isStatic: facts.isStatic, inHeader, callers: [], callees: [],
-      unknownCallers: false, slots: [], exported: false,
-    };
-    nodes.push(n);
-    if (facts.isStatic && !inHeader) local.set(key(v.file, v.name), n);
-    else {
-      const list = global.get(v.name) ?? [];
-      list.push(n);
-      global.set(v.name, list);
-    }
-  }
-  const resolve = (name: string, fromFile: string): FnNode[] => {
-    const l = local.get(key(fromFile, name));
-    return l ? [l] : global.get(name) ?? [];
-  };
-  // Address-taken names: ops-table slots and callbacks at file scope, plus function names used
-  // as values inside bodies (arguments, assignments).
-  for (const [file, facts] of factsByFile) {
-    for (const e of facts.exported) for (const n of resolve(e, file)) n.exported = true;
-    for (const a of facts.addressTaken) for (const n of resolve(a.name, file)) n.slots.push({ structType: a.structType, slot: a.slot });
-  }
-  for (const n of nodes) {
-    for (const site of n.view.calls) {
-      if (!site.call.indirect) {
-        const to = resolve(site.call.callee, n.file);
-        n.callees.push({ to, site });
-        for (const t of to) t.callers.push({ from: n, site });
-      }
-      for (const a of site.call.args) markValueUse(a, n.file, resolve);
-    }
-    for (const op of n.view.facts.ops) if (op.op === 'assign') markValueUse(op.r, n.file, resolve);
-  }
-  for (const n of nodes) {
-    const slotted = n.slots.length > 0;
-    const allKnownSlots = n.slots.every((s) => slotContext(s.structType, s.slot) !== undefined);
-    n.unknownCallers = n.exported || (slotted && !allKnownSlots) || (!n.isStatic && !n.inHeader && n.callers.length === 0 && !slotted);
-  }
-  return { nodes, resolve };
-}
-
-/** A function name used as a value (callback argument, stored pointer) has callers we cannot see. */
-function markValueUse(e: Expr, file: string, resolve: (name: string, from: string) => FnNode[]): void {
-  const x = e.k === 'un' && e.op === '&' ? e.e : e.k === 'cast' ? e.e : e;
-  if (x.k === 'id') for (const n of resolve(x.name, file)) n.slots.push({});
-}
-
-function siteWitness(n: FnNode, site: CallSite, note: string): Witness {
-  return witnessOf(n.file, site.call.r, note);
+  return { view, functions: graph.nodes.length };
 }
 
 /**
@@ -239,13 +427,14 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
   const scopeWitness = new Map<ScopeKind, Map<FnNode, Witness[]>>();
   for (const kind of kinds) {
     const covers = (k: ScopeKind) => k === kind || (kind === 'nofs' && k === 'noio');
+    const direct = (site: SiteSummary) => site.scopes?.find((s) => covers(s.kind));
     // Greatest fixpoint of "always called inside `kind`".
     const inSet = new Set(g.nodes.filter((n) => !n.unknownCallers && n.callers.length > 0));
     let changed = true;
     while (changed) {
       changed = false;
       for (const n of [...inSet]) {
-        const ok = n.callers.every(({ from, site }) => site.ctx.precise && (site.ctx.scopes.some((s) => covers(s.kind) && !s.onlyWhen) || inSet.has(from)));
+        const ok = n.callers.every(({ from, site }) => site.precise && (direct(site) !== undefined || inSet.has(from)));
         if (!ok) {
           inSet.delete(n);
           changed = true;
@@ -260,15 +449,15 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
       for (const n of inSet) {
         if (wit.has(n)) continue;
         for (const { from, site } of n.callers) {
-          const direct = site.ctx.scopes.find((s) => covers(s.kind) && !s.onlyWhen);
-          if (direct) {
-            wit.set(n, [siteWitness(from, site, `'${from.view.name}()' calls '${n.view.name}()' inside the ${direct.kind} scope`), witnessOf(from.file, direct.rng, `'${direct.opener}()' opens the ${direct.kind} scope here`)]);
+          const d = direct(site);
+          if (d) {
+            wit.set(n, [siteWitness(from, site, `'${nameOf(from)}()' calls '${nameOf(n)}()' inside the ${d.kind} scope`), witnessOf(from.sum.file, d.rng, `'${d.opener}()' opens the ${d.kind} scope here`)]);
             frontier = true;
             break;
           }
           const up = wit.get(from);
           if (up && up.length < MAX_CHAIN * 2) {
-            wit.set(n, [siteWitness(from, site, `'${from.view.name}()' calls '${n.view.name}()'`), ...up]);
+            wit.set(n, [siteWitness(from, site, `'${nameOf(from)}()' calls '${nameOf(n)}()'`), ...up]);
             frontier = true;
             break;
           }
@@ -278,7 +467,7 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
     scopeWitness.set(kind, wit);
   }
 
-  const someCaller = (pred: (site: CallSite, from: FnNode) => string | undefined): Map<FnNode, Witness[]> => {
+  const someCaller = (pred: (site: SiteSummary, from: FnNode) => string | undefined): Map<FnNode, Witness[]> => {
     const out = new Map<FnNode, Witness[]>();
     let changed = true;
     for (let round = 0; changed && round < MAX_CHAIN; round++) {
@@ -294,7 +483,7 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
           }
           const up = out.get(from);
           if (up) {
-            out.set(n, [siteWitness(from, site, `'${from.view.name}()' calls '${n.view.name}()'`), ...up]);
+            out.set(n, [siteWitness(from, site, `'${nameOf(from)}()' calls '${nameOf(n)}()'`), ...up]);
             changed = true;
             break;
           }
@@ -303,28 +492,21 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
     }
     return out;
   };
-  const lockW = someCaller((site, from) => {
-    const h = site.ctx.mayHeld[0];
-    return h ? `'${from.view.name}()' calls it holding '${h.what}${h.lock ? `(${h.lock})` : ''}'` : undefined;
-  });
-  const atomicW = someCaller((site, from) => {
-    const h = site.ctx.mayHeld.find((x) => x.atomic);
-    return h ? `'${from.view.name}()' calls it in an atomic section (${h.reason})` : undefined;
-  });
+  const lockW = someCaller((site, from) => (site.held ? `'${nameOf(from)}()' calls it holding '${site.held.what}${site.held.lock ? `(${site.held.lock})` : ''}'` : undefined));
+  const atomicW = someCaller((site, from) => (site.atomic ? `'${nameOf(from)}()' calls it in an atomic section (${site.atomic})` : undefined));
   const transW = someCaller((site, from) => {
-    const t = [...from.view.facts.params, ...from.view.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type));
-    if (t) return `'${from.view.name}()' holds a transaction handle '${t.name}' (${t.type.trim()})`;
-    const s = site.ctx.mayScopes[0];
-    return s ? `'${from.view.name}()' calls it inside the ${s.kind} scope of '${s.opener}()' on some path` : undefined;
+    if (from.sum.transaction) return `'${nameOf(from)}()' holds a transaction handle ${from.sum.transaction}`;
+    const s = site.mayScope;
+    return s ? `'${nameOf(from)}()' calls it inside the ${s.kind} scope of '${s.opener}()' on some path` : undefined;
   });
 
   // Reached, directly or through callers, from an ops slot that runs in reclaim or writeback or
   // with VFS locks held.
   const ownSlot = (n: FnNode): Witness[] | undefined => {
     const info = n.slots.map((sl) => slotContext(sl.structType, sl.slot)).find((i) => i && i.context !== 'process');
-    return info ? [witnessOf(n.file, n.view.facts.nameRng, info.why)] : undefined;
+    return info ? [witnessOf(n.sum.file, n.sum.nameRng, info.why)] : undefined;
   };
-  const reclaimW = someCaller((_site, from) => (ownSlot(from) ? `'${from.view.name}()' is reached through ${ownSlot(from)![0].note}` : undefined));
+  const reclaimW = someCaller((_site, from) => (ownSlot(from) ? `'${nameOf(from)}()' is reached through ${ownSlot(from)![0].note}` : undefined));
   for (const n of g.nodes) if (!reclaimW.has(n) && ownSlot(n)) reclaimW.set(n, ownSlot(n)!);
 
   // Every context a function runs in is visible when its callers are all known and their own
@@ -347,7 +529,6 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
     const scopes = kinds
       .map((kind) => ({ kind, via: scopeWitness.get(kind)!.get(n) }))
       .filter((x): x is { kind: ScopeKind; via: Witness[] } => x.via !== undefined);
-    const reclaim = reclaimW.get(n);
     const ctx: CalledContext = { scopes, unknownCallers: !visible.has(n), knownCallers: n.callers.length };
     const lw = lockW.get(n);
     if (lw) ctx.lockWitness = lw;
@@ -355,9 +536,10 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
     if (aw) ctx.atomicWitness = aw;
     const tw = transW.get(n);
     if (tw) ctx.transactionWitness = tw;
+    const reclaim = reclaimW.get(n);
     if (reclaim) ctx.reclaimSlot = reclaim;
     const proc = n.slots.map((s) => slotContext(s.structType, s.slot)).find((i) => i?.context === 'process');
-    if (proc) ctx.processSlot = [witnessOf(n.file, n.view.facts.nameRng, proc.why)];
+    if (proc) ctx.processSlot = [witnessOf(n.sum.file, n.sum.nameRng, proc.why)];
     out.set(n, ctx);
   }
   return out;
@@ -370,38 +552,20 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
  * function that does. A function that releases any lock (`*_unlock()`, `pte_unmap_unlock()`, …)
  * may be dropping its caller's lock around the allocation and ends the chain.
  */
-function maySleepSummaries(g: Graph, model: Model): Map<FnNode, Witness[]> {
+function maySleepSummaries(g: Graph): Map<FnNode, Witness[]> {
   const out = new Map<FnNode, Witness[]>();
-  const dr = model.table.masks.get('__GFP_DIRECT_RECLAIM') ?? model.table.bits.get('__GFP_DIRECT_RECLAIM') ?? 0;
-  const blocking = (v: GfpValue) => v.kind === 'known' && v.masks.length > 0 && v.masks.every((m) => (m & dr) !== 0);
-  const releasesLocks = (n: FnNode) => n.view.releasesCallersLock || n.view.facts.calls.some((c) => /unlock|_irqrestore$|_enable$|^up(_read|_write)?$|^local_bh_enable/.test(c.callee));
-  const eligible = new Set(g.nodes.filter((n) => n.view.precise && !releasesLocks(n)));
-  const always = new Map<FnNode, Set<number>>();
-  const onEveryPath = (n: FnNode, callIndex: number) => {
-    let set = always.get(n);
-    if (!set) {
-      const ops = opsOnEveryPath(n.view.facts);
-      set = new Set<number>();
-      n.view.facts.ops.forEach((op, i) => { if (op.op === 'call' && ops.has(i)) set!.add(op.call); });
-      always.set(n, set);
-    }
-    return set.has(callIndex);
-  };
-  for (const n of eligible) {
-    const a = n.view.allocations.find((x) => !x.ctx.mayHeld.some((h) => h.atomic) && x.spec.family !== 'other' &&
-      (x.spec.sleeps === 'always' || (x.spec.sleeps !== 'never' && blocking(x.effective))) && onEveryPath(n, x.index));
-    if (a) out.set(n, [witnessOf(n.file, a.rng, `'${a.callee}()' with '${a.gfpText}' may sleep in '${n.view.name}()'`)]);
-  }
+  const eligible = g.nodes.filter((n) => n.sum.precise && !n.sum.releasesLocks);
+  for (const n of eligible) if (n.sum.sleeps) out.set(n, [n.sum.sleeps]);
   let changed = true;
   for (let round = 0; changed && round < MAX_CHAIN; round++) {
     changed = false;
     for (const n of eligible) {
       if (out.has(n)) continue;
       for (const { to, site } of n.callees) {
-        if (to.length !== 1 || site.ctx.mayHeld.some((h) => h.atomic) || !onEveryPath(n, site.index)) continue;
+        if (to.length !== 1 || site.atomic || !site.always) continue;
         const w = out.get(to[0]);
         if (w && w.length < MAX_CHAIN) {
-          out.set(n, [siteWitness(n, site, `'${n.view.name}()' calls '${to[0].view.name}()'`), ...w]);
+          out.set(n, [siteWitness(n, site, `'${nameOf(n)}()' calls '${nameOf(to[0])}()'`), ...w]);
           changed = true;
           break;
         }
@@ -411,3 +575,6 @@ function maySleepSummaries(g: Graph, model: Model): Map<FnNode, Witness[]> {
   return out;
 }
 
+function nameOf(n: FnNode): string {
+  return n.sum.name;
+}

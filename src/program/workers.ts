@@ -61,6 +61,10 @@ export interface CollectOptions {
   signal?: AbortSignal;
   /** gfplint's version: part of the cache key. */
   toolVersion: string;
+  /** false: neither read nor write the stat index (a second look at files of a scanned set). */
+  statIndex?: boolean;
+  /** Parse every file that is C text, without the pre-scan (a second look at files known to matter). */
+  force?: boolean;
   /** Widening of the pre-scan; false: none; default: prescan.ts `defaultWiden`. */
   widen?: false | WidenFn;
   /**
@@ -94,6 +98,8 @@ export interface CollectResult {
    * own results on it (with the options and the model's version).
    */
   inputsDigest: string;
+  /** The files left trivial after widening, with the hashes of the names they call (for widening across calls). */
+  trivial: { path: string; calls: number[] }[];
 }
 
 /** How long a worker may stay on one file, as a multiple of the per-file budget. */
@@ -126,9 +132,7 @@ export async function collectFacts(
   if (cache) touchNamespace(cache.root);
   // One index per scanned set AND per group of directories: lint() calls this once per shard
   // (a subsystem), and each shard keeps its own index, rewritten whole by the call that owns it.
-  const groups = [...new Set(inputs.map((x) => x.path.split('/').slice(0, 2).join('/')))].sort();
-  const scope = JSON.stringify([path.resolve(opts.cwd), ...(opts.paths ?? []), '\0', ...groups]);
-  const index = cache && hasFiles ? new StatIndex(cache, scope, prescan.digest) : undefined;
+  const index = cache && hasFiles && opts.statIndex !== false ? new StatIndex(cache, indexScope(inputs, opts), prescan.digest) : undefined;
   index?.load();
 
   const n = inputs.length;
@@ -147,7 +151,7 @@ export async function collectFacts(
   for (let i = 0; i < n; i++) {
     const inp = inputs[i];
     if (inp.abs === undefined) {
-      tasks.push({ i, text: inp.text ?? '', mode: 'file' });
+      tasks.push({ i, text: inp.text ?? '', mode: opts.force ? 'parse' : 'file' });
       continue;
     }
     if (index) {
@@ -170,7 +174,7 @@ export async function collectFacts(
         continue;
       }
     }
-    tasks.push({ i, abs: inp.abs, mode: 'file' });
+    tasks.push({ i, abs: inp.abs, mode: opts.force ? 'parse' : 'file' });
   }
 
   const budget = opts.fileTimeoutMs;
@@ -265,6 +269,7 @@ export async function collectFacts(
   }
 
   const files: CollectedFile[] = [];
+  const trivial: { path: string; calls: number[] }[] = [];
   const digest = createHash('sha1');
   for (let i = 0; i < n; i++) {
     const r = results[i];
@@ -276,10 +281,47 @@ export async function collectFacts(
       if (widened[i]) st.widened++;
     } else {
       files.push({ path: inputs[i].path, facts: emptyFacts() });
+      if (trivialCalls[i]) trivial.push({ path: inputs[i].path, calls: trivialCalls[i]! });
       st.trivial++;
     }
   }
-  return { files, stats: st, inputsDigest: digest.digest('hex') };
+  return { files, stats: st, inputsDigest: digest.digest('hex'), trivial };
+}
+
+/** The name of the stat index of a set of inputs (one per scanned set and group of directories). */
+function indexScope(inputs: readonly FactsInput[], opts: Pick<CollectOptions, 'cwd' | 'paths'>): string {
+  const groups = [...new Set(inputs.map((x) => x.path.split('/').slice(0, 2).join('/')))].sort();
+  return JSON.stringify([path.resolve(opts.cwd), ...(opts.paths ?? []), '\0', ...groups]);
+}
+
+/**
+ * A digest of the inputs' contents answered from the stat indexes alone (no file read, nothing
+ * parsed): path and content hash or skip reason of every file, for each shard as collectFacts()
+ * would see it. Undefined when any file is not known unchanged (new, changed, racily recent, or
+ * unreadable last time): the caller then runs the pipeline.
+ */
+export function unchangedDigest(shards: readonly (readonly FactsInput[])[], opts: Pick<CollectOptions, 'cwd' | 'paths' | 'cacheDir' | 'toolVersion'>): string | undefined {
+  const cache = new FactsCache(path.join(path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir()), cacheNamespace(opts.toolVersion)));
+  const prescan = new Prescanner();
+  const digest = createHash('sha1');
+  for (const shard of shards) {
+    const index = new StatIndex(cache, indexScope(shard, opts), prescan.digest);
+    index.load();
+    for (const inp of shard) {
+      if (inp.abs === undefined) return undefined;
+      let st: StatLike;
+      try {
+        const s = statSync(inp.abs);
+        st = { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
+      } catch {
+        return undefined;
+      }
+      const rec = index.lookup(inp.abs, st);
+      if (!rec) return undefined;
+      digest.update(`${inp.path}\0${rec.verdict.kind === 'skip' ? `skip:${rec.verdict.reason}` : rec.hash}\n`);
+    }
+  }
+  return digest.digest('hex');
 }
 
 /** The stand-in widening: callers of anything that (transitively) allocates or opens a scope. */

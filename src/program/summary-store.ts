@@ -1,0 +1,188 @@
+/**
+ * The whole-tree summaries of the last scan of a kernel tree, kept in the cache directory so that
+ * a later scan of one file or a patch still sees the rest of the tree: who calls its functions
+ * and in which context, what their callees do, and what inference learnt (wrappers, providers).
+ *
+ * One file per tree root, under a directory named by gfplint's version, the model's version and
+ * a digest of the analysis code (a changed analysis never meets summaries an older one wrote).
+ * Paths inside are relative to the tree root, so the store serves any working directory. The
+ * store is the union of what scans have seen: a scan replaces the entries of the files it
+ * scanned and keeps the others (dropping files that no longer exist). Written atomically;
+ * an unreadable or malformed store is ignored, never trusted. Summaries of files that changed
+ * since they were stored are stale until the next scan that includes them: they only ever
+ * describe the rest of the tree, never the files being checked.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Rng } from '../syntax/facts.js';
+import { MODEL_VERSION } from '../model/index.js';
+import { Inferred, type FileSummaryRecord } from './program.js';
+
+const STORE_FORMAT = 2;
+
+let analysisDigestMemo: string | undefined;
+
+/** A digest of every module of gfplint's own code (analysis, model, program stage). */
+export function analysisDigest(): string {
+  if (analysisDigestMemo) return analysisDigestMemo;
+  const h = createHash('sha1');
+  const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const ext = path.extname(fileURLToPath(import.meta.url));
+  const walk = (dir: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = path.join(dir, n);
+      if (n.endsWith(ext) && !n.endsWith('.d.ts')) {
+        h.update(path.relative(src, p));
+        try {
+          h.update(readFileSync(p));
+        } catch {
+          h.update('-');
+        }
+      } else if (!n.includes('.')) walk(p);
+    }
+  };
+  walk(src);
+  return (analysisDigestMemo = h.digest('hex').slice(0, 12));
+}
+
+export interface StoredSummaries {
+  files: FileSummaryRecord[];
+  inferred: Inferred;
+}
+
+interface StoreHeader {
+  format: number;
+  root: string;
+  inferred: Record<'wrappers' | 'providers' | 'closers' | 'lockWrappers', [string, unknown][]>;
+}
+
+export function storePath(cacheDir: string, toolVersion: string, treeRoot: string): string {
+  const clean = (s: string) => s.replace(/[^\w.-]/g, '_');
+  const dir = `summaries-s${STORE_FORMAT}-t${clean(toolVersion)}-m${clean(String(MODEL_VERSION))}-a${analysisDigest()}`;
+  return path.join(cacheDir, dir, `${createHash('sha1').update(path.resolve(treeRoot)).digest('hex').slice(0, 16)}.json.gz`);
+}
+
+/** Rewrites every path of a record (its file and its witnesses' files). */
+function mapPaths(f: FileSummaryRecord, to: (p: string) => string): FileSummaryRecord {
+  return {
+    ...f,
+    path: to(f.path),
+    functions: f.functions.map((fn) => ({ ...fn, file: to(fn.file), ...(fn.sleeps ? { sleeps: { ...fn.sleeps, file: to(fn.sleeps.file) } } : {}) })),
+  };
+}
+
+const isRng = (r: unknown): r is Rng => Array.isArray(r) && r.length === 4 && r.every((x) => typeof x === 'number');
+
+function wellFormed(f: unknown): f is FileSummaryRecord {
+  const x = f as FileSummaryRecord;
+  return !!x && typeof x.path === 'string' && Array.isArray(x.exported) && Array.isArray(x.addressTaken) && Array.isArray(x.valueUses) &&
+    Array.isArray(x.functions) && x.functions.every((fn) => typeof fn.name === 'string' && typeof fn.file === 'string' && isRng(fn.nameRng) && Array.isArray(fn.calls));
+}
+
+/**
+ * The stored summaries of `treeRoot`, paths made relative to `cwd` like the scan's own, or
+ * undefined when there is no usable store.
+ */
+export function loadSummaries(file: string, treeRoot: string, cwd: string): StoredSummaries | undefined {
+  let buf: Buffer;
+  try {
+    buf = gunzipSync(readFileSync(file));
+  } catch {
+    return undefined;
+  }
+  // One JSON document per line: the header, then one line per file (a whole tree as one JSON
+  // string would pass V8's string length limit).
+  const lines = function* () {
+    for (let at = 0; at < buf.length;) {
+      let end = buf.indexOf(10, at);
+      if (end < 0) end = buf.length;
+      if (end > at) yield JSON.parse(buf.toString('utf8', at, end)) as unknown;
+      at = end + 1;
+    }
+  };
+  const toDisplay = (p: string) => path.relative(cwd, path.join(treeRoot, p)).split(path.sep).join('/');
+  const fromRoot = (k: string) => k.replace(/^[^\0]+/, (p) => toDisplay(p));
+  const inferred = new Inferred();
+  const files: FileSummaryRecord[] = [];
+  try {
+    let header: StoreHeader | undefined;
+    for (const x of lines()) {
+      if (!header) {
+        header = x as StoreHeader;
+        if (!header || header.format !== STORE_FORMAT || header.root !== path.resolve(treeRoot)) return undefined;
+        for (const k of ['wrappers', 'providers', 'closers', 'lockWrappers'] as const) for (const [n, v] of header.inferred[k]) (inferred[k] as Map<string, unknown>).set(fromRoot(n), v);
+      } else if (wellFormed(x)) files.push(mapPaths(x, toDisplay));
+      else return undefined;
+    }
+    if (!header) return undefined;
+  } catch {
+    return undefined;
+  }
+  return { files, inferred };
+}
+
+/**
+ * Writes the union of this scan's summaries and the stored ones of files it did not scan (still
+ * present on disk). Best effort: a failure to write leaves the previous store in place.
+ */
+export function saveSummaries(file: string, treeRoot: string, cwd: string, scanned: FileSummaryRecord[], inferred: Inferred, previous?: StoredSummaries): void {
+  const root = path.resolve(treeRoot);
+  const toRoot = (p: string) => path.relative(root, path.resolve(cwd, p)).split(path.sep).join('/');
+  const seen = new Set(scanned.map((f) => f.path));
+  const kept = (previous?.files ?? []).filter((f) => !seen.has(f.path) && existsSync(path.resolve(cwd, f.path)));
+  const entries = (m: Map<string, unknown>) => [...m].map(([k, v]) => [k.replace(/^[^\0]+/, (p) => toRoot(p)), v] as [string, unknown]);
+  const merged = new Inferred();
+  merged.absorb(inferred);
+  // Inferred entries of files no longer stored go with them; a scan that covered every stored
+  // file replaces them all (a function that stopped being a wrapper stops being one).
+  if (previous && kept.length) merged.absorb(previous.inferred);
+  const header: StoreHeader = {
+    format: STORE_FORMAT, root,
+    inferred: { wrappers: entries(merged.wrappers), providers: entries(merged.providers), closers: entries(merged.closers), lockWrappers: entries(merged.lockWrappers) },
+  };
+  // gzip members of a few thousand lines each, concatenated (gunzip reads them as one stream).
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const fd = openSync(tmp, 'w');
+    try {
+      let chunk: string[] = [JSON.stringify(header)];
+      const flush = () => {
+        writeSync(fd, gzipSync(chunk.join('\n') + '\n', { level: 1 }));
+        chunk = [];
+      };
+      for (const f of scanned) {
+        chunk.push(JSON.stringify(mapPaths(f, toRoot)));
+        if (chunk.length >= 2000) flush();
+      }
+      for (const f of kept) {
+        chunk.push(JSON.stringify(mapPaths(f, toRoot)));
+        if (chunk.length >= 2000) flush();
+      }
+      flush();
+    } finally {
+      closeSync(fd);
+    }
+    // Unchanged content keeps the old file (and its stat, which keys remembered results).
+    let same = false;
+    try {
+      same = readFileSync(tmp).equals(readFileSync(file));
+    } catch {
+      // no previous store
+    }
+    if (same) rmSync(tmp, { force: true });
+    else renameSync(tmp, file);
+  } catch {
+    // read-only or full cache directory: the next partial scan simply knows less
+    rmSync(tmp, { force: true });
+  }
+}

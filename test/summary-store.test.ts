@@ -1,0 +1,95 @@
+/**
+ * Scanning a subset of a tree uses the summaries a previous scan of the whole tree stored
+ * (issue 5, item 5): a helper whose only caller lives in another file is judged with that caller's
+ * context, and without a stored scan it gets no verdict rather than a guess.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { analyzeFile, lint } from '../src/engine/lint.js';
+
+let dir: string;
+let tree: string;
+let cache: string;
+
+const helper = `// SPDX-License-Identifier: GPL-2.0
+void *foo_helper_alloc(int n)
+{
+	return kmalloc(n, GFP_NOFS);
+}
+`;
+
+const user = `// SPDX-License-Identifier: GPL-2.0
+void *foo_helper_alloc(int n);
+
+static int foo_fill(struct foo *f)
+{
+	unsigned int nofs = memalloc_nofs_save();
+
+	f->buf = foo_helper_alloc(64);
+	memalloc_nofs_restore(nofs);
+	return f->buf ? 0 : -ENOMEM;
+}
+
+static const struct file_operations foo_fops = {
+	.open = foo_fill,
+};
+`;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gfplint-store-'));
+  tree = join(dir, 'linux');
+  cache = join(dir, 'cache');
+  mkdirSync(join(tree, 'include', 'linux'), { recursive: true });
+  mkdirSync(join(tree, 'fs', 'foo'), { recursive: true });
+  writeFileSync(join(tree, 'Makefile'), 'VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\n');
+  writeFileSync(join(tree, 'fs', 'foo', 'helper.c'), helper);
+  writeFileSync(join(tree, 'fs', 'foo', 'user.c'), user);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const redundant = (r: Awaited<ReturnType<typeof lint>>) => r.findings.filter((f) => f.rule === 'nofs-redundant');
+
+describe('stored summaries for partial scans', () => {
+  test('one file alone: its caller is unknown, so no verdict', async () => {
+    const r = await lint({ paths: ['fs/foo/helper.c'], cwd: tree, cacheDir: cache });
+    expect(redundant(r)).toEqual([]);
+  });
+
+  test('after a whole-tree scan, the same one-file scan sees the caller in the other file', async () => {
+    const whole = await lint({ paths: ['.'], cwd: tree, cacheDir: cache });
+    expect(redundant(whole).map((f) => `${f.file}:${f.line}`)).toEqual(['fs/foo/helper.c:4']);
+    const one = await lint({ paths: ['fs/foo/helper.c'], cwd: tree, cacheDir: cache });
+    expect(redundant(one).map((f) => `${f.file}:${f.line}`)).toEqual(['fs/foo/helper.c:4']);
+    expect(redundant(one)[0].related.map((x) => `${x.file}:${x.line}`)).toEqual(['fs/foo/user.c:8', 'fs/foo/user.c:6']);
+    // From another working directory the stored paths are still the tree's files.
+    const fromFs = await lint({ paths: ['foo/helper.c'], cwd: join(tree, 'fs'), cacheDir: cache });
+    expect(redundant(fromFs).map((f) => `${f.file}:${f.line}`)).toEqual(['foo/helper.c:4']);
+    // `gfplint facts` uses them too.
+    const facts = analyzeFile('fs/foo/helper.c', { cwd: tree, cacheDir: cache });
+    expect(facts.program?.view.calledIn(facts.views[0])?.scopes.map((s) => s.kind)).toEqual(['nofs']);
+  });
+
+  test('--no-cache ignores the store', async () => {
+    const r = await lint({ paths: ['fs/foo/helper.c'], cwd: tree, cacheDir: cache, noCache: true });
+    expect(redundant(r)).toEqual([]);
+  });
+
+  test('a damaged store is ignored, never trusted', async () => {
+    const stores = readdirSync(cache).filter((d) => d.startsWith('summaries-'));
+    expect(stores.length).toBe(1);
+    for (const f of readdirSync(join(cache, stores[0]))) writeFileSync(join(cache, stores[0], f), 'garbage');
+    const r = await lint({ paths: ['fs/foo/helper.c'], cwd: tree, cacheDir: cache });
+    expect(redundant(r)).toEqual([]);
+  });
+
+  test('a partial scan keeps the rest of the store', async () => {
+    await lint({ paths: ['.'], cwd: tree, cacheDir: cache });
+    // Scanning user.c alone rewrites the store with user.c's new summary and keeps helper.c's.
+    await lint({ paths: ['fs/foo/user.c'], cwd: tree, cacheDir: cache });
+    const one = await lint({ paths: ['fs/foo/helper.c'], cwd: tree, cacheDir: cache });
+    expect(redundant(one).map((f) => `${f.file}:${f.line}`)).toEqual(['fs/foo/helper.c:4']);
+  });
+});
