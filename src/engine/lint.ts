@@ -220,7 +220,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     }
   }
 
-  const stored = store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd) : undefined;
+  // What the rest of the tree taught inference now; its summaries when the global view is built.
+  const stored = store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd, () => false) : undefined;
   if (stored) {
     // What the rest of the tree taught inference (a wrapper defined elsewhere) holds here too.
     inferred.absorb(stored.inferred);
@@ -228,7 +229,9 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
 
   try {
     // Pass A.
-    const summaries: FileSummaryRecord[] = [];
+    // As JSON text until the global view is built: strings cost the garbage collector nothing,
+    // while the same summaries as objects made it mark a gigabyte at every major collection.
+    const summaryTexts: string[] = [];
     /** For pass B: the functions of each file that a rule could report on, by index. */
     const again = new Map<string, Set<number>>();
     let single: { analysed: AnalysedFile[]; views: FunctionView[] } | undefined;
@@ -242,7 +245,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases }).model;
       const { views, analysed } = analyse(collected.files);
       const current = inferShard(views, model, inferred, true);
-      for (const s of summarizeFiles(analysed, current, modelFor)) if (s.functions.length || s.exported.length || s.addressTaken.length) summaries.push(s);
+      for (const s of summarizeFiles(analysed, current, modelFor)) if (s.functions.length || s.exported.length || s.addressTaken.length) summaryTexts.push(JSON.stringify(s));
       count(analysed, current);
       if (!twoPass) single = { analysed, views: current };
       else {
@@ -282,13 +285,16 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     if (twoPass) total = inputs.length + inputs.filter((i) => again.has(i.path)).length;
 
     // The global view.
+    let summaries = summaryTexts.map((t) => JSON.parse(t) as FileSummaryRecord);
+    summaryTexts.length = 0;
     const scannedPaths = new Set(summaries.map((s) => s.path));
-    const others = stored ? stored.files.filter((f) => !scannedPaths.has(f.path)) : [];
+    const rest = stored && store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd, (p) => !scannedPaths.has(p)) : undefined;
+    const others = rest?.files ?? [];
     timing('pass A done');
     const global = buildGlobalView([...summaries, ...others], inferred);
     timing('global view');
-    if (store && treeRoot && !opts.signal?.aborted) saveSummaries(store, treeRoot, opts.cwd, summaries, inferred, stored);
-    summaries.length = 0;
+    if (store && treeRoot && !opts.signal?.aborted) saveSummaries(store, treeRoot, opts.cwd, summaries, inferred, rest);
+    summaries = [];
     timing('store');
 
     // Pass B (or the views of the single shard): rules.

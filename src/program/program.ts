@@ -120,7 +120,7 @@ export function buildProgram(
   const current = inferShard(views, model, inferred);
   const summaries = summarizeFiles(files, current, inferred.modelFor.bind(inferred, model));
   const scanned = new Set(files.map((f) => f.path));
-  const global = buildGlobalView([...summaries, ...(rest?.files ?? []).filter((f) => !scanned.has(f.path))], inferred);
+  const global = buildGlobalView([...summaries, ...(rest?.files ?? []).filter((f) => !scanned.has(f.path))], inferred, { everyFunction: true });
   return { views: current, view: global.view, inferred: inferred.listed() };
 }
 
@@ -222,6 +222,8 @@ export interface FnSummaryRecord {
   transaction?: string;
   /** A blocking allocation on every path outside any atomic section of its own. */
   sleeps?: Witness;
+  /** It has allocation sites: rules ask for its calling contexts. */
+  allocates: boolean;
   calls: SiteSummary[];
 }
 
@@ -298,6 +300,7 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
   }
   const out: FnSummaryRecord = {
     file: v.file, name: v.name, nameRng: v.facts.nameRng, isStatic: v.facts.isStatic, precise: v.precise,
+    allocates: v.allocations.length > 0,
     releasesLocks: v.releasesCallersLock || v.facts.calls.some((c) => /unlock|_irqrestore$|_enable$|^up(_read|_write)?$|^local_bh_enable/.test(c.callee)),
     calls,
   };
@@ -390,27 +393,41 @@ export interface GlobalView {
  * run (and, for a partial scan, those cached from a whole-tree run). `wrapperOf` answers whether
  * a resolved callee is an inferred allocator wrapper.
  */
-export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: Inferred): GlobalView {
+export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: Inferred, opts: { everyFunction?: boolean } = {}): GlobalView {
   const graph = buildGraph(files);
   const contexts = propagateContexts(graph);
   const sleeps = maySleepSummaries(graph);
-  const byKey = new Map<string, FnNode>();
-  for (const n of graph.nodes) byKey.set(nodeKey(n.sum.file, n.sum.name, n.sum.nameRng[0]), n);
+  // Keep only what rules ask, so that the graph can go before pass B: the contexts of functions
+  // that allocate (all of them for `gfplint facts`), and the summaries of callees that sleep or
+  // wrap an allocator, with what it takes to resolve a name as buildGraph() does (a file's
+  // static function shadows a global one; several global definitions resolve to none).
+  const called = new Map<string, CalledContext>();
+  for (const n of graph.nodes) if (n.sum.allocates || opts.everyFunction) called.set(nodeKey(n.sum.file, n.sum.name, n.sum.nameRng[0]), contexts.get(n)!);
+  const special = new Map<string, FunctionSummary>();
+  const isLocal = (n: FnNode) => n.sum.isStatic && !n.sum.file.endsWith('.h');
+  for (const n of graph.nodes) {
+    const s: FunctionSummary = { name: n.sum.name };
+    const sl = sleeps.get(n);
+    if (sl) s.maySleep = sl;
+    const w = inferred?.wrappers.get(isLocal(n) ? `${n.sum.file}\0${n.sum.name}` : `\0${n.sum.name}`);
+    if (w && w.gfpArg !== null) s.wrapsGfpParam = w.gfpArg;
+    if (s.maySleep || s.wrapsGfpParam !== undefined) special.set(isLocal(n) ? `${n.sum.file}\0${n.sum.name}` : `\0${n.sum.name}`, s);
+  }
+  const shadows = new Set<string>();
+  const globalCount = new Map<string, number>();
+  for (const n of graph.nodes) {
+    if (isLocal(n)) {
+      if (special.has(`\0${n.sum.name}`)) shadows.add(`${n.sum.file}\0${n.sum.name}`);
+    } else if (special.has(`\0${n.sum.name}`)) globalCount.set(n.sum.name, (globalCount.get(n.sum.name) ?? 0) + 1);
+  }
   const view: ProgramView = {
-    calledIn(fn) {
-      const n = byKey.get(nodeKey(fn.file, fn.name, fn.facts.nameRng[0]));
-      return n ? contexts.get(n) : undefined;
-    },
+    calledIn: (fn) => called.get(nodeKey(fn.file, fn.name, fn.facts.nameRng[0])),
     summaryOf(callee, fromFile) {
-      const targets = graph.resolve(callee, fromFile);
-      if (targets.length !== 1) return undefined;
-      const t = targets[0];
-      const s: FunctionSummary = { name: callee };
-      const sl = sleeps.get(t);
-      if (sl) s.maySleep = sl;
-      const w = inferred?.wrappers.get(t.sum.isStatic && !t.sum.file.endsWith('.h') ? `${t.sum.file}\0${callee}` : `\0${callee}`);
-      if (w && w.gfpArg !== null) s.wrapsGfpParam = w.gfpArg;
-      return s;
+      const local = `${fromFile}\0${callee}`;
+      const own = special.get(local);
+      if (own) return own;
+      if (shadows.has(local) || globalCount.get(callee) !== 1) return undefined;
+      return special.get(`\0${callee}`);
     },
   };
   return { view, functions: graph.nodes.length };

@@ -92,7 +92,7 @@ function wellFormed(f: unknown): f is FileSummaryRecord {
  * The stored summaries of `treeRoot`, paths made relative to `cwd` like the scan's own, or
  * undefined when there is no usable store.
  */
-export function loadSummaries(file: string, treeRoot: string, cwd: string): StoredSummaries | undefined {
+export function loadSummaries(file: string, treeRoot: string, cwd: string, wanted: (displayPath: string) => boolean = () => true): StoredSummaries | undefined {
   let buf: Buffer;
   try {
     buf = gunzipSync(readFileSync(file));
@@ -101,15 +101,28 @@ export function loadSummaries(file: string, treeRoot: string, cwd: string): Stor
   }
   // One JSON document per line: the header, then one line per file (a whole tree as one JSON
   // string would pass V8's string length limit).
+  const toDisplay = (p: string) => path.relative(cwd, path.join(treeRoot, p)).split(path.sep).join('/');
+  // Lines of unwanted files are not parsed: their path is read from the line's start.
+  let first = true;
   const lines = function* () {
     for (let at = 0; at < buf.length;) {
       let end = buf.indexOf(10, at);
       if (end < 0) end = buf.length;
-      if (end > at) yield JSON.parse(buf.toString('utf8', at, end)) as unknown;
+      if (end > at) {
+        if (!first) {
+          const m = /^\{"path":("(?:[^"\\]|\\.)*")/.exec(buf.toString('utf8', at, Math.min(end, at + 4096)));
+          if (!m) throw new Error('malformed summary line');
+          if (!wanted(toDisplay(JSON.parse(m[1]) as string))) {
+            at = end + 1;
+            continue;
+          }
+        }
+        first = false;
+        yield JSON.parse(buf.toString('utf8', at, end)) as unknown;
+      }
       at = end + 1;
     }
   };
-  const toDisplay = (p: string) => path.relative(cwd, path.join(treeRoot, p)).split(path.sep).join('/');
   const fromRoot = (k: string) => k.replace(/^[^\0]+/, (p) => toDisplay(p));
   const inferred = new Inferred();
   const files: FileSummaryRecord[] = [];
