@@ -372,37 +372,32 @@ const SHARD_FILES = 2500;
  */
 export function shardInputs<T extends { path: string }>(inputs: T[], shardFiles = SHARD_FILES): T[][] {
   if (inputs.length <= shardFiles) return [inputs];
-  const byTop = new Map<string, T[]>();
-  for (const i of inputs) {
-    const top = i.path.split('/')[0];
-    const list = byTop.get(top);
-    if (list) list.push(i);
-    else byTop.set(top, [i]);
-  }
-  const groups: T[][] = [];
-  const tops = [...byTop.keys()].sort((a, b) => (a === 'include' ? -1 : b === 'include' ? 1 : a < b ? -1 : a > b ? 1 : 0));
-  for (const top of tops) {
-    const list = byTop.get(top)!;
-    if (list.length <= shardFiles) groups.push(list);
-    else {
-      const bySub = new Map<string, T[]>();
-      for (const i of list) {
-        const sub = i.path.split('/').slice(0, 2).join('/');
-        const l = bySub.get(sub);
-        if (l) l.push(i);
-        else bySub.set(sub, [i]);
-      }
-      for (const sub of [...bySub.keys()].sort()) groups.push(bySub.get(sub)!);
+  // Groups by directory prefix, one more component at a time for a group larger than a shard
+  // (drivers/gpu alone has 6,800 files), down to MAX_DEPTH components.
+  const split = (list: T[], depth: number): T[][] => {
+    if (list.length <= shardFiles || depth > MAX_DEPTH) return [list];
+    const by = new Map<string, T[]>();
+    for (const i of list) {
+      const k = i.path.split('/').slice(0, depth).join('/');
+      const l = by.get(k);
+      if (l) l.push(i);
+      else by.set(k, [i]);
     }
-  }
+    if (by.size === 1) return split(list, depth + 1);
+    const keys = [...by.keys()].sort((a, b) => (depth === 1 && a === 'include' ? -1 : depth === 1 && b === 'include' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    return keys.flatMap((k) => split(by.get(k)!, depth + 1));
+  };
   const shards: T[][] = [];
-  for (const g of groups) {
+  for (const g of split(inputs, 1)) {
     const last = shards[shards.length - 1];
     if (last && last.length + g.length <= shardFiles) last.push(...g);
     else shards.push([...g]);
   }
   return shards;
 }
+
+/** Directory components a shard key may have (drivers/net/ethernet/intel). */
+const MAX_DEPTH = 4;
 
 /**
  * Whether any rule could report on this function: pass B analyses only these again. Every rule
