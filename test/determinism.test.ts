@@ -8,13 +8,14 @@
  * dist/ (`npm test` builds first); under vitest the TypeScript pipeline runs its jobs in-process,
  * and it must agree with the compiled one too.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { lint as lintTs } from '../src/engine/lint.js';
 import type { LintOptions, LintResult } from '../src/engine/lint-types.js';
+import { RACY_SLACK_MS } from '../src/program/facts-cache.js';
 import { collectFacts } from '../src/program/workers.js';
 import { repoRoot } from './expectations.js';
 
@@ -28,7 +29,7 @@ let tree: string;
 
 /** Everything a user sees, minus timings and cache counters. */
 function observable(r: LintResult): string {
-  const { seconds: _s, cacheHits: _c, ...stats } = r.stats;
+  const { seconds: _s, cacheHits: _c, remembered: _r, ...stats } = r.stats;
   return JSON.stringify({ ...r, stats }, null, 1);
 }
 
@@ -43,6 +44,14 @@ function entries(root: string): number {
   };
   if (existsSync(root)) walk(root);
   return n;
+}
+
+/** Waits until every file written so far is older than the stat index's racy window. */
+let lastWrite = 0;
+async function ageTree(): Promise<void> {
+  lastWrite = Math.max(lastWrite, Date.now());
+  const wait = lastWrite + RACY_SLACK_MS + 200 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }
 
 beforeAll(() => {
@@ -64,8 +73,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The facts cache and the pipeline behind it; remembered results have a test of their own. */
 function opts(extra: Partial<LintOptions>): LintOptions {
-  return { paths: ['.'], cwd: tree, ...extra };
+  return { paths: ['.'], cwd: tree, rememberResults: false, ...extra };
 }
 
 describe('determinism of step 2 (workers, cache, pre-scan)', () => {
@@ -92,6 +102,34 @@ describe('determinism of step 2 (workers, cache, pre-scan)', () => {
     expect(whole.findings.length).toBeGreaterThan(50);
     expect(observable(sharded)).toBe(observable(whole));
     expect(observable(cached)).toBe(observable(whole));
+  });
+
+  test('a re-run with nothing changed is the remembered result; any change runs the pipeline', async () => {
+    // The stat index trusts no timestamp within RACY_SLACK_MS of its run (as git does): let the
+    // tree's files age past it first.
+    await ageTree();
+    const cache = join(dir, 'cache-memo');
+    const first = await lintTs(opts({ cacheDir: cache, rememberResults: true }));
+    const again = await lintTs(opts({ cacheDir: cache, rememberResults: true }));
+    expect(first.stats.remembered).toBeUndefined();
+    expect(again.stats.remembered).toBe(true);
+    expect(observable(again)).toBe(observable(first));
+    // Other options are another result.
+    const oneRule = await lintTs(opts({ cacheDir: cache, rememberResults: true, rules: ['sleep-in-atomic'] }));
+    expect(oneRule.stats.remembered).toBeUndefined();
+    // A changed file (new content, new inode) is seen by the stat index: the pipeline runs.
+    const f = join(tree, 'maker.c');
+    const text = readFileSync(f, 'utf8');
+    rmSync(f);
+    writeFileSync(f, text.replace('GFP_KERNEL', 'GFP_ATOMIC'));
+    await ageTree();
+    try {
+      const changed = await lintTs(opts({ cacheDir: cache, rememberResults: true }));
+      expect(changed.stats.remembered).toBeUndefined();
+    } finally {
+      rmSync(f);
+      writeFileSync(f, text);
+    }
   });
 
   test('the tree exercises the pre-scan and the widening', async () => {

@@ -46,11 +46,22 @@ beforeAll(() => {
   writeFileSync(join(tree, 'Makefile'), 'VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\n');
   writeFileSync(join(tree, 'fs', 'foo', 'helper.c'), helper);
   writeFileSync(join(tree, 'fs', 'foo', 'user.c'), user);
+  mkdirSync(join(tree, 'tools', 'testing'), { recursive: true });
+  writeFileSync(join(tree, 'tools', 'testing', 'harness.c'), 'static void t(void)\n{\n\trcu_read_lock();\n\tkmalloc(8, GFP_KERNEL);\n\trcu_read_unlock();\n}\n');
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const redundant = (r: Awaited<ReturnType<typeof lint>>) => r.findings.filter((f) => f.rule === 'nofs-redundant');
+
+describe("a kernel tree's tools/ (userspace)", () => {
+  test('is left out of a scan of the tree, and scanned when named', async () => {
+    const whole = await lint({ paths: ['.'], cwd: tree, noCache: true });
+    expect(whole.findings.filter((f) => f.file.startsWith('tools/'))).toEqual([]);
+    const named = await lint({ paths: ['tools'], cwd: tree, noCache: true });
+    expect(named.findings.map((f) => `${f.rule} ${f.file}:${f.line}`)).toEqual(['sleep-in-atomic tools/testing/harness.c:4']);
+  });
+});
 
 describe('stored summaries for partial scans', () => {
   test('one file alone: its caller is unknown, so no verdict', async () => {

@@ -297,7 +297,7 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
     if (o.stats) process.stderr.write(statsText(result));
     if (!o.quiet) {
       process.stderr.write(
-        formatSummary({ files: result.filesScanned, functions: result.stats.functions, allocationSites: result.stats.allocationSites, seconds: result.stats.seconds }, shown),
+        formatSummary({ files: result.filesScanned, functions: result.stats.functions, allocationSites: result.stats.allocationSites, seconds: result.stats.seconds, remembered: result.stats.remembered }, shown),
       );
     }
     return shown.some((d) => RANK[d.severity] >= RANK[failLevel]) ? 1 : 0;

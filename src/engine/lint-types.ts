@@ -30,6 +30,8 @@ export interface LintOptions {
   /** Called once per file that is skipped, with a one-line reason. */
   onSkip?: (file: string, reason: string) => void;
   onProgress?: (done: number, total: number) => void;
+  /** false: neither use nor keep a remembered whole-run result (tests of the facts cache itself). */
+  rememberResults?: boolean;
   /** Files per shard (default 2,500); smaller only to exercise the two-pass pipeline in tests. */
   shardFiles?: number;
   /** Abort promptly (SIGINT/SIGTERM). */
@@ -44,6 +46,8 @@ export interface LintStats {
   /** Flag names that could not be resolved, with how many sites used them. */
   unresolved: Record<string, number>;
   cacheHits: number;
+  /** Answered from a remembered result: every input unchanged since an earlier run with the same options. */
+  remembered?: boolean;
 }
 
 export interface LintResult {

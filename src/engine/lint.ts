@@ -18,7 +18,8 @@ import { buildProgram, Inferred, inferShard, summarizeFiles, buildGlobalView, ty
 import { loadSummaries, saveSummaries, storePath } from '../program/summary-store.js';
 import { defaultCacheDir } from '../program/facts-cache.js';
 import { extractSource, readSource } from '../program/source.js';
-import { collectFacts, unchangedDigest, type CollectResult } from '../program/workers.js';
+import { closePool, collectFacts, unchangedDigest, type CollectResult } from '../program/workers.js';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { memoKey, readMemo, writeMemo } from './result-memo.js';
 import { callsAny, defaultWiden, nameHash, widenModelNames } from '../program/prescan.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
@@ -106,14 +107,18 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   if (opts.sources) {
     for (const s of opts.sources) inputs.push({ path: s.path, text: s.text });
   } else {
-    const found = await discoverFiles(opts.paths?.length ? opts.paths : ['.'], opts.cwd, skip);
-    for (const f of found) inputs.push({ path: f.display, abs: f.abs });
-    const first = (opts.paths?.length ? opts.paths : ['.'])[0];
-    const kr = findKernelRoot(path.resolve(opts.cwd, first));
+    const given = opts.paths?.length ? opts.paths : ['.'];
+    const found = await discoverFiles(given, opts.cwd, skip);
+    const kr = findKernelRoot(path.resolve(opts.cwd, given[0]));
     if (kr) {
       treeRoot = kr.root;
       treeVersion = kr.version;
     }
+    // A kernel tree's tools/ is userspace (tools/include maps spinlocks to pthread mutexes, RCU to
+    // liburcu, GFP_KERNEL to malloc): scanned only when a path inside it is given.
+    const tools = treeRoot ? path.join(treeRoot, 'tools') + path.sep : undefined;
+    const toolsGiven = tools !== undefined && given.some((g) => (path.resolve(opts.cwd, g) + path.sep).startsWith(tools));
+    for (const f of found) if (!tools || toolsGiven || !f.abs.startsWith(tools)) inputs.push({ path: f.display, abs: f.abs });
   }
 
   // 2-4 per shard: a large tree is analysed subsystem by subsystem so that memory stays bounded
@@ -154,7 +159,13 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   // allocates is parsed too, as it would be were the tree one shard (see the catch-up below).
   const widenKnown = new Set<string>();
   const widenNames = widenModelNames();
-  const widen = (files: readonly { facts: FileFacts }[]) => defaultWiden(files, widenKnown, widenNames);
+  /** The names widening asked for (functions other files may call). */
+  const widenShared = new Set<string>();
+  const widen = (files: readonly { path?: string; facts: FileFacts }[]) => {
+    const fresh = defaultWiden(files, widenKnown, widenNames);
+    for (const n of fresh) widenShared.add(n);
+    return fresh;
+  };
   const collect = async (shard: typeof inputs, again = false) => {
     const o = again ? { ...collectOpts, statIndex: false, widen: false as const, force: true } : { ...collectOpts, widen };
     const collected = await collectFacts(shard, o, skipOnce, opts.onProgress ? (d, _t) => opts.onProgress!(done + d, total) : undefined);
@@ -199,7 +210,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const store = treeRoot && !opts.noCache && !opts.sources ? storePath(cacheDir, toolVersion(), treeRoot) : undefined;
 
   // A re-run with nothing changed is answered from the remembered result (result-memo.ts).
-  const memoable = !opts.sources && !opts.noCache;
+  const memoable = !opts.sources && !opts.noCache && opts.rememberResults !== false;
   const currentKey = () => {
     const digest = unchangedDigest(shards, { cwd: opts.cwd, paths: opts.paths, cacheDir: opts.cacheDir, toolVersion: toolVersion() });
     if (!digest) return undefined;
@@ -216,7 +227,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     if (hit) {
       for (const s of hit.skipped) opts.onSkip?.(s.file, s.reason);
       opts.onProgress?.(inputs.length, inputs.length);
-      return { ...hit, stats: { ...hit.stats, seconds: (performance.now() - t0) / 1000, cacheHits: hit.filesScanned } };
+      return { ...hit, stats: { ...hit.stats, seconds: (performance.now() - t0) / 1000, remembered: true } };
     }
   }
 
@@ -229,9 +240,12 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
 
   try {
     // Pass A.
-    // As JSON text until the global view is built: strings cost the garbage collector nothing,
-    // while the same summaries as objects made it mark a gigabyte at every major collection.
-    const summaryTexts: string[] = [];
+    // As deflated JSON lines until the global view is built: a buffer costs the garbage collector
+    // nothing, while the same summaries as objects made it mark a gigabyte at every major
+    // collection (and as text they took 700 MB).
+    const summaryChunks: Buffer[] = [];
+    /** Every function name defined in the run: a call to anything else cannot lead to a summary. */
+    const defined = new Set<string>();
     /** For pass B: the functions of each file that a rule could report on, by index. */
     const again = new Map<string, Set<number>>();
     let single: { analysed: AnalysedFile[]; views: FunctionView[] } | undefined;
@@ -245,7 +259,13 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases }).model;
       const { views, analysed } = analyse(collected.files);
       const current = inferShard(views, model, inferred, true);
-      for (const s of summarizeFiles(analysed, current, modelFor)) if (s.functions.length || s.exported.length || s.addressTaken.length) summaryTexts.push(JSON.stringify(s));
+      const lines: string[] = [];
+      for (const s of summarizeFiles(analysed, current, modelFor)) {
+        if (!s.functions.length && !s.exported.length && !s.addressTaken.length) continue;
+        for (const fn of s.functions) defined.add(fn.name);
+        lines.push(JSON.stringify(s));
+      }
+      if (lines.length) summaryChunks.push(deflateRawSync(lines.join('\n'), { level: 1 }));
       count(analysed, current);
       if (!twoPass) single = { analysed, views: current };
       else {
@@ -269,27 +289,34 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     timing('pass A');
     // Widening catch-up: trivial files of earlier shards that call a function a later shard
     // found interesting, until nothing new is found.
-    for (let wanted = new Set([...widenKnown].map((n) => nameHash(n))); twoPass && wanted.size;) {
+    for (let wanted = new Set([...widenShared].map((n) => nameHash(n))); twoPass && wanted.size;) {
       const late = inputs.filter((i) => trivial.has(i.path) && callsAny(trivial.get(i.path)!, wanted));
       if (!late.length) break;
       for (const l of late) trivial.delete(l.path);
       filesScanned -= late.length; // counted once already, as trivial
-      const before = new Set(widenKnown);
+      const before = new Set(widenShared);
       total += late.length;
       const collected = await collect(late, true);
       widen(collected.files);
       passA(collected);
-      wanted = new Set([...widenKnown].filter((n) => !before.has(n)).map((n) => nameHash(n)));
+      wanted = new Set([...widenShared].filter((n) => !before.has(n)).map((n) => nameHash(n)));
     }
     timing('catch-up');
     if (twoPass) total = inputs.length + inputs.filter((i) => again.has(i.path)).length;
 
     // The global view.
-    let summaries = summaryTexts.map((t) => JSON.parse(t) as FileSummaryRecord);
-    summaryTexts.length = 0;
+    await closePool();
+    let summaries: FileSummaryRecord[] = [];
+    for (const chunk of summaryChunks.splice(0)) {
+      for (const line of inflateRawSync(chunk).toString('utf8').split('\n')) {
+        summaries.push(JSON.parse(line) as FileSummaryRecord);
+      }
+    }
     const scannedPaths = new Set(summaries.map((s) => s.path));
     const rest = stored && store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd, (p) => !scannedPaths.has(p)) : undefined;
     const others = rest?.files ?? [];
+    for (const f of others) for (const fn of f.functions) defined.add(fn.name);
+    for (const f of summaries) for (const fn of f.functions) fn.calls = fn.calls.filter((c) => defined.has(c.callee));
     timing('pass A done');
     const global = buildGlobalView([...summaries, ...others], inferred);
     timing('global view');

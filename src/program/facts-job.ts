@@ -44,11 +44,12 @@ export interface JobContext {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const tooLarge = (n: number) => `too large (${(n / 1048576).toFixed(1)} MB > ${MAX_FILE_BYTES / 1048576} MB)`;
 
-function readBytes(abs: string): Buffer | { skip: string } {
+function readBytes(abs: string): Buffer | { skip: string; stable?: boolean } {
   try {
     const st = statSync(abs);
     if (!st.isFile()) return { skip: 'not a regular file' };
-    if (st.size > MAX_FILE_BYTES) return { skip: tooLarge(st.size) };
+    // A property of the content, like being empty: the stat index may remember it.
+    if (st.size > MAX_FILE_BYTES) return { skip: tooLarge(st.size), stable: true };
     return readFileSync(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -77,7 +78,7 @@ export function runJob(t: JobTask, ctx: JobContext): JobResult {
   if (t.text !== undefined) buf = Buffer.from(t.text, 'utf8');
   else {
     const r = readBytes(t.abs!);
-    if (!Buffer.isBuffer(r)) return { i, kind: 'skip', reason: r.skip, stable: false };
+    if (!Buffer.isBuffer(r)) return { i, kind: 'skip', reason: r.skip, stable: r.stable === true };
     buf = r;
   }
   const bad = checkBytes(buf);

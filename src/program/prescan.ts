@@ -146,8 +146,12 @@ export function widenModelNames(): Set<string> {
  * `files` that call something the model knows or a name already in `known`, to a fixpoint
  * within the given files. Returns only names not already in `known` (and adds them to it).
  */
-export function defaultWiden(files: readonly { facts: FileFacts }[], known: Set<string>, modelNames: ReadonlySet<string> = widenModelNames()): string[] {
+export function defaultWiden(files: readonly { path?: string; facts: FileFacts }[], known: Set<string>, modelNames: ReadonlySet<string> = widenModelNames()): string[] {
   const fresh: string[] = [];
+  // A static function of a .c file is called only from its own file, which is parsed already:
+  // its name is no reason to parse another file (kernel code has hundreds of static `probe`s).
+  const shared = new Set<string>();
+  for (const f of files) for (const fn of f.facts.functions) if (!fn.isStatic || f.path === undefined || f.path.endsWith('.h')) shared.add(fn.name);
   let changed = true;
   while (changed) {
     changed = false;
@@ -156,7 +160,7 @@ export function defaultWiden(files: readonly { facts: FileFacts }[], known: Set<
         if (known.has(fn.name)) continue;
         if (fn.calls.some((c) => !c.indirect && (modelNames.has(c.callee) || known.has(c.callee)))) {
           known.add(fn.name);
-          fresh.push(fn.name);
+          if (shared.has(fn.name)) fresh.push(fn.name);
           changed = true;
         }
       }

@@ -165,7 +165,9 @@ function inferSummaries(views: FunctionView[], base: Model, inferred: Inferred):
     // Providers and closers are inferred even when the model lists them: the inference is the
     // evidence, and the model's list only keeps a one-file scan knowing them.
     if (!providers.has(k)) {
-      const open = v.exitScopes.find((e) => e.kind === 'nofs' || e.kind === 'noio');
+      // A journal restart (jbd2__journal_restart(), fs/jbd2/transaction.c) ends and re-begins the
+      // handle its caller passed in: the caller's transaction, not a new scope for the caller's caller.
+      const open = v.exitScopes.find((e) => (e.kind === 'nofs' || e.kind === 'noio') && !/_restart$/.test(e.opener));
       if (open) {
         add(providers, {
           start: name, kind: open.kind, handleParam: open.returned ? 'return' : open.param,

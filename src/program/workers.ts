@@ -258,12 +258,17 @@ export async function collectFacts(
       const inp = inputs[i];
       const s = stats[i];
       const r = results[i];
-      if (!inp.abs || !s || !r || !r.hash) continue;
+      if (!inp.abs || !s || !r) continue;
+      // A file too large to read has no hash; its size, which the index checks, is the verdict.
+      if (r.kind === 'skip' && r.stable) {
+        recs.set(inp.abs, { ...s, hash: r.hash ?? '', verdict: { kind: 'skip', reason: r.reason } });
+        continue;
+      }
+      if (!r.hash) continue;
       // A widened file stays 'trivial' in the index: whether it is parsed depends on other files.
       const calls = trivialCalls[i];
       if (calls) recs.set(inp.abs, { ...s, hash: r.hash, verdict: { kind: 'trivial', calls } });
       else if (r.kind === 'facts') recs.set(inp.abs, { ...s, hash: r.hash, verdict: { kind: 'facts' } });
-      else if (r.kind === 'skip' && r.stable) recs.set(inp.abs, { ...s, hash: r.hash, verdict: { kind: 'skip', reason: r.reason } });
     }
     index.save(t0, recs);
   }
@@ -332,6 +337,13 @@ function makeDefaultWiden(): WidenFn {
 }
 
 let pool: { key: string; pool: Pool } | undefined;
+
+/** Ends the worker pool now (their heaps go with them) instead of after POOL_IDLE_MS. */
+export async function closePool(): Promise<void> {
+  const p = pool;
+  pool = undefined;
+  if (p) await p.pool.close();
+}
 
 /**
  * The pool of the previous call when it fits (same size, cache and budget): starting workers

@@ -178,6 +178,8 @@ export interface SummaryCounts {
   functions: number;
   allocationSites: number;
   seconds: number;
+  /** The result was remembered from an earlier run over the same, unchanged files. */
+  remembered?: boolean;
 }
 
 function plural(n: number, one: string, many = one + 's'): string {
@@ -191,6 +193,6 @@ export function formatSummary(counts: SummaryCounts, diags: readonly Diagnostic[
     `gfplint: ${plural(counts.files, 'file')}, ${plural(counts.functions, 'function')}, ` +
     `${plural(counts.allocationSites, 'allocation site')}, ${plural(diags.length, 'finding')} ` +
     `(${plural(by('error'), 'error')}, ${plural(by('warning'), 'warning')}, ${by('info')} info) ` +
-    `in ${counts.seconds.toFixed(2)} s\n`
+    `in ${counts.seconds.toFixed(2)} s${counts.remembered ? ' (nothing changed since the last run: its result)' : ''}\n`
   );
 }

@@ -35,7 +35,9 @@ export function isLoopMacro(name: string): boolean {
 
 /** gfplint's own annotations never explain anything about reclaim. */
 const DIRECTIVE_COMMENT = /^\/[/*]\s*(expect|todo-|gfplint-)/;
-const REASON_COMMENT = /reclaim|recurs|deadlock|nofs|noio|gfp_no|memalloc|transaction|journal|writeback|shrink|lock|fs_reclaim|__GFP_FS/i;
+// "low memory … when a device is suspended" (drivers/md/dm-ioctl.c copy_params()) explains a NOIO too.
+// Locks by word ("lock", "locked", "->lock", "i_lock"), not inside "block" or "clock".
+const REASON_COMMENT = /reclaim|recurs|deadlock|nofs|noio|gfp_no|memalloc|transaction|journal|writeback|shrink|\block(s|ed|ing)?\b|_lock\b|mutex|rwsem|semaphore|fs_reclaim|__GFP_FS|low.memory|memory pressure|suspend/i;
 
 export function extractFacts(tree: Tree, text: string): FileFacts {
   const out: FileFacts = { functions: [], macros: [], addressTaken: [], exported: [], directives: [], errorCount: 0 };
