@@ -235,7 +235,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const stored = store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd, () => false) : undefined;
   if (stored) {
     // What the rest of the tree taught inference (a wrapper defined elsewhere) holds here too.
-    inferred.absorb(stored.inferred);
+    const scanning = new Set(inputs.map((i) => i.path));
+    inferred.absorb(stored.inferred, (file) => !scanning.has(file));
   }
 
   try {

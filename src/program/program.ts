@@ -49,11 +49,23 @@ export class Inferred {
     return out;
   }
 
-  /** Adds what another run inferred (entries already known here win). */
-  absorb(other: Inferred): void {
+  /** The file that defines the function of each entry (by key). */
+  readonly origin = new Map<string, string>();
+
+  /**
+   * Adds what another run inferred (entries already known here win), only those whose defining
+   * file `keep` accepts: a run re-infers what its own files show, so that its result does not
+   * depend on whether an earlier run left a store.
+   */
+  absorb(other: Inferred, keep: (file: string) => boolean = () => true): void {
     for (const k of ['wrappers', 'providers', 'closers', 'lockWrappers'] as const) {
       const mine = this[k] as Map<string, unknown>;
-      for (const [n, v] of other[k] as Map<string, unknown>) if (!mine.has(n)) mine.set(n, v);
+      for (const [n, v] of other[k] as Map<string, unknown>) {
+        const from = other.origin.get(n);
+        if (mine.has(n) || (from !== undefined && !keep(from))) continue;
+        mine.set(n, v);
+        if (from !== undefined) this.origin.set(n, from);
+      }
     }
   }
 
@@ -116,7 +128,7 @@ export function buildProgram(
   rest?: { files: FileSummaryRecord[]; inferred: Inferred },
 ): Program {
   const inferred = new Inferred();
-  if (rest) inferred.absorb(rest.inferred);
+  if (rest) inferred.absorb(rest.inferred, (file) => !files.some((f) => f.path === file));
   const current = inferShard(views, model, inferred);
   const summaries = summarizeFiles(files, current, inferred.modelFor.bind(inferred, model));
   const scanned = new Set(files.map((f) => f.path));
@@ -137,6 +149,7 @@ function inferSummaries(views: FunctionView[], base: Model, inferred: Inferred):
     const k = inferredKey(v);
     const add = <T>(m: Map<string, T>, value: T) => {
       m.set(k, value);
+      inferred.origin.set(k, v.file);
       added.add(name);
     };
     if (base.allocator(name) || base.scopeCall(name) || base.lockCall(name) || base.free(name)) continue;

@@ -21,7 +21,7 @@ import type { Rng } from '../syntax/facts.js';
 import { MODEL_VERSION } from '../model/index.js';
 import { Inferred, type FileSummaryRecord } from './program.js';
 
-const STORE_FORMAT = 2;
+const STORE_FORMAT = 3;
 
 let analysisDigestMemo: string | undefined;
 
@@ -62,7 +62,8 @@ export interface StoredSummaries {
 interface StoreHeader {
   format: number;
   root: string;
-  inferred: Record<'wrappers' | 'providers' | 'closers' | 'lockWrappers', [string, unknown][]>;
+  /** [key, entry, defining file] */
+  inferred: Record<'wrappers' | 'providers' | 'closers' | 'lockWrappers', [string, unknown, string?][]>;
 }
 
 export function storePath(cacheDir: string, toolVersion: string, treeRoot: string): string {
@@ -132,7 +133,12 @@ export function loadSummaries(file: string, treeRoot: string, cwd: string, wante
       if (!header) {
         header = x as StoreHeader;
         if (!header || header.format !== STORE_FORMAT || header.root !== path.resolve(treeRoot)) return undefined;
-        for (const k of ['wrappers', 'providers', 'closers', 'lockWrappers'] as const) for (const [n, v] of header.inferred[k]) (inferred[k] as Map<string, unknown>).set(fromRoot(n), v);
+        for (const k of ['wrappers', 'providers', 'closers', 'lockWrappers'] as const) {
+          for (const [n, v, from] of header.inferred[k]) {
+            (inferred[k] as Map<string, unknown>).set(fromRoot(n), v);
+            if (typeof from === 'string') inferred.origin.set(fromRoot(n), toDisplay(from));
+          }
+        }
       } else if (wellFormed(x)) files.push(mapPaths(x, toDisplay));
       else return undefined;
     }
@@ -152,12 +158,16 @@ export function saveSummaries(file: string, treeRoot: string, cwd: string, scann
   const toRoot = (p: string) => path.relative(root, path.resolve(cwd, p)).split(path.sep).join('/');
   const seen = new Set(scanned.map((f) => f.path));
   const kept = (previous?.files ?? []).filter((f) => !seen.has(f.path) && existsSync(path.resolve(cwd, f.path)));
-  const entries = (m: Map<string, unknown>) => [...m].map(([k, v]) => [k.replace(/^[^\0]+/, (p) => toRoot(p)), v] as [string, unknown]);
+  const entries = (m: Map<string, unknown>) => [...m].map(([k, v]) => {
+    const from = merged.origin.get(k);
+    return [k.replace(/^[^\0]+/, (p) => toRoot(p)), v, ...(from === undefined ? [] : [toRoot(from)])] as [string, unknown, string?];
+  });
   const merged = new Inferred();
   merged.absorb(inferred);
-  // Inferred entries of files no longer stored go with them; a scan that covered every stored
-  // file replaces them all (a function that stopped being a wrapper stops being one).
-  if (previous && kept.length) merged.absorb(previous.inferred);
+  // Inferred entries go with their file: those of rescanned files are what this scan inferred
+  // (a function that stopped being a wrapper stops being one), those of deleted files go.
+  const keptPaths = new Set(kept.map((f) => f.path));
+  if (previous) merged.absorb(previous.inferred, (file) => keptPaths.has(file));
   const header: StoreHeader = {
     format: STORE_FORMAT, root,
     inferred: { wrappers: entries(merged.wrappers), providers: entries(merged.providers), closers: entries(merged.closers), lockWrappers: entries(merged.lockWrappers) },

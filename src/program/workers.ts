@@ -295,7 +295,9 @@ export async function collectFacts(
 
 /** The name of the stat index of a set of inputs (one per scanned set and group of directories). */
 function indexScope(inputs: readonly FactsInput[], opts: Pick<CollectOptions, 'cwd' | 'paths'>): string {
-  const groups = [...new Set(inputs.map((x) => x.path.split('/').slice(0, 2).join('/')))].sort();
+  // Four components: lint() splits a large directory down to that depth (drivers/gpu/drm/amd),
+  // and two shards sharing one index would overwrite each other's.
+  const groups = [...new Set(inputs.map((x) => x.path.split('/').slice(0, 4).join('/')))].sort();
   return JSON.stringify([path.resolve(opts.cwd), ...(opts.paths ?? []), '\0', ...groups]);
 }
 
