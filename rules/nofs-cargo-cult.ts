@@ -50,7 +50,7 @@ export default defineRule({
         message: 'noReason',
         at: a.gfpRng,
         data: { gfp: a.gfpText, callee: a.callee, fn: fn.name, callers, where },
-        related: (called.processSlot ?? []).map((w) => ({ at: w.rng, file: w.file, note: w.note })),
+        related: [...(called.processSlot ?? []), ...(called.callerSites ?? [])].map((w) => ({ at: w.rng, file: w.file, note: w.note })),
       };
     }
   },

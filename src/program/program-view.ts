@@ -26,6 +26,8 @@ export interface CalledContext {
    */
   unknownCallers: boolean;
   knownCallers: number;
+  /** Up to three known call sites, for findings that rest on what every caller does. */
+  callerSites?: Witness[];
 }
 
 export interface FunctionSummary {

@@ -417,7 +417,12 @@ export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: I
   // wrap an allocator, with what it takes to resolve a name as buildGraph() does (a file's
   // static function shadows a global one; several global definitions resolve to none).
   const called = new Map<string, CalledContext>();
-  for (const n of graph.nodes) if (n.sum.allocates || opts.everyFunction) called.set(nodeKey(n.sum.file, n.sum.name, n.sum.nameRng[0]), contexts.get(n)!);
+  for (const n of graph.nodes) {
+    if (!n.sum.allocates && !opts.everyFunction) continue;
+    const ctx = contexts.get(n)!;
+    if (n.callers.length) ctx.callerSites = n.callers.slice(0, 3).map(({ from, site }) => siteWitness(from, site, `'${nameOf(from)}()' calls '${nameOf(n)}()' here`));
+    called.set(nodeKey(n.sum.file, n.sum.name, n.sum.nameRng[0]), ctx);
+  }
   const special = new Map<string, FunctionSummary>();
   const isLocal = (n: FnNode) => n.sum.isStatic && !n.sum.file.endsWith('.h');
   for (const n of graph.nodes) {
