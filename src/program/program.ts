@@ -339,8 +339,12 @@ function valueName(e: Expr, out: Set<string>): void {
 
 interface FnNode {
   sum: FnSummaryRecord;
-  callers: { from: FnNode; site: SiteSummary }[];
-  callees: { to: FnNode[]; site: SiteSummary }[];
+  /** Known calls into it: parallel arrays, not an object per edge (millions on a whole tree). */
+  callerFrom: FnNode[];
+  callerSite: SiteSummary[];
+  /** Calls out of it that resolve to exactly one function (what may-sleep follows). */
+  calleeTo: FnNode[];
+  calleeSite: SiteSummary[];
   unknownCallers: boolean;
   slots: { structType?: string; slot?: string }[];
   exported: boolean;
@@ -358,7 +362,7 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
   const all = [...files];
   for (const f of all) {
     for (const sum of f.functions) {
-      const n: FnNode = { sum, callers: [], callees: [], unknownCallers: false, slots: [], exported: false };
+      const n: FnNode = { sum, callerFrom: [], callerSite: [], calleeTo: [], calleeSite: [], unknownCallers: false, slots: [], exported: false };
       nodes.push(n);
       if (sum.isStatic && !f.path.endsWith('.h')) local.set(`${f.path}\0${sum.name}`, [n]);
       else {
@@ -381,15 +385,21 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
     for (const site of n.sum.calls) {
       const to = resolve(site.callee, n.sum.file);
       if (!to.length) continue;
-      n.callees.push({ to, site });
-      for (const t of to) t.callers.push({ from: n, site });
+      if (to.length === 1) {
+        n.calleeTo.push(to[0]);
+        n.calleeSite.push(site);
+      }
+      for (const t of to) {
+        t.callerFrom.push(n);
+        t.callerSite.push(site);
+      }
     }
   }
   for (const n of nodes) {
     const slotted = n.slots.length > 0;
     const allKnownSlots = n.slots.every((s) => slotContext(s.structType, s.slot) !== undefined);
     const inHeader = n.sum.file.endsWith('.h');
-    n.unknownCallers = n.exported || (slotted && !allKnownSlots) || (!n.sum.isStatic && !inHeader && n.callers.length === 0 && !slotted);
+    n.unknownCallers = n.exported || (slotted && !allKnownSlots) || (!n.sum.isStatic && !inHeader && n.callerFrom.length === 0 && !slotted);
   }
   return { nodes, resolve };
 }
@@ -410,7 +420,7 @@ export interface GlobalView {
  */
 export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: Inferred, opts: { everyFunction?: boolean } = {}): GlobalView {
   const graph = buildGraph(files);
-  const contexts = propagateContexts(graph);
+  const contexts = propagateContexts(graph, (n) => n.sum.allocates || opts.everyFunction === true);
   const sleeps = maySleepSummaries(graph);
   // Keep only what rules ask, so that the graph can go before pass B: the contexts of functions
   // that allocate (all of them for `gfplint facts`), and the summaries of callees that sleep or
@@ -419,8 +429,9 @@ export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: I
   const called = new Map<string, CalledContext>();
   for (const n of graph.nodes) {
     if (!n.sum.allocates && !opts.everyFunction) continue;
-    const ctx = contexts.get(n)!;
-    if (n.callers.length) ctx.callerSites = n.callers.slice(0, 3).map(({ from, site }) => siteWitness(from, site, `'${nameOf(from)}()' calls '${nameOf(n)}()' here`));
+    const ctx = contexts.get(n);
+    if (!ctx) continue;
+    if (n.callerFrom.length) ctx.callerSites = n.callerFrom.slice(0, 3).map((from, i) => siteWitness(from, n.callerSite[i], `'${nameOf(from)}()' calls '${nameOf(n)}()' here`));
     called.set(nodeKey(n.sum.file, n.sum.name, n.sum.nameRng[0]), ctx);
   }
   const special = new Map<string, FunctionSummary>();
@@ -459,19 +470,19 @@ export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: I
  * what a finite witness chain supports, so a recursive cycle without an entry proves nothing).
  * Locks, atomic sections and transactions propagate as "some caller" facts (least fixpoint).
  */
-function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
+function propagateContexts(g: Graph, wanted: (n: FnNode) => boolean): Map<FnNode, CalledContext> {
   const kinds: ScopeKind[] = ['nofs', 'noio'];
   const scopeWitness = new Map<ScopeKind, Map<FnNode, Witness[]>>();
   for (const kind of kinds) {
     const covers = (k: ScopeKind) => k === kind || (kind === 'nofs' && k === 'noio');
     const direct = (site: SiteSummary) => site.scopes?.find((s) => covers(s.kind));
     // Greatest fixpoint of "always called inside `kind`".
-    const inSet = new Set(g.nodes.filter((n) => !n.unknownCallers && n.callers.length > 0));
+    const inSet = new Set(g.nodes.filter((n) => !n.unknownCallers && n.callerFrom.length > 0));
     let changed = true;
     while (changed) {
       changed = false;
       for (const n of [...inSet]) {
-        const ok = n.callers.every(({ from, site }) => site.precise && (direct(site) !== undefined || inSet.has(from)));
+        const ok = n.callerFrom.every((from, i) => n.callerSite[i].precise && (direct(n.callerSite[i]) !== undefined || inSet.has(from)));
         if (!ok) {
           inSet.delete(n);
           changed = true;
@@ -485,7 +496,9 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
       frontier = false;
       for (const n of inSet) {
         if (wit.has(n)) continue;
-        for (const { from, site } of n.callers) {
+        for (let i = 0; i < n.callerFrom.length; i++) {
+          const from = n.callerFrom[i];
+          const site = n.callerSite[i];
           const d = direct(site);
           if (d) {
             wit.set(n, [siteWitness(from, site, `'${nameOf(from)}()' calls '${nameOf(n)}()' inside the ${d.kind} scope`), witnessOf(from.sum.file, d.rng, `'${d.opener}()' opens the ${d.kind} scope here`)]);
@@ -504,23 +517,28 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
     scopeWitness.set(kind, wit);
   }
 
-  const someCaller = (pred: (site: SiteSummary, from: FnNode) => string | undefined): Map<FnNode, Witness[]> => {
-    const out = new Map<FnNode, Witness[]>();
+  // "Some caller" facts keep one link per function (the caller and call it came through), not a
+  // chain per function: on a whole tree most functions are reached from some locked call, and
+  // the chains are spelt out only for the functions a rule asks about.
+  interface Link { from: FnNode; site: SiteSummary; why?: string; root?: Witness[] }
+  const someCaller = (pred: (site: SiteSummary, from: FnNode) => string | undefined): Map<FnNode, Link> => {
+    const out = new Map<FnNode, Link>();
     let changed = true;
     for (let round = 0; changed && round < MAX_CHAIN; round++) {
       changed = false;
       for (const n of g.nodes) {
         if (out.has(n)) continue;
-        for (const { from, site } of n.callers) {
+        for (let i = 0; i < n.callerFrom.length; i++) {
+          const from = n.callerFrom[i];
+          const site = n.callerSite[i];
           const why = pred(site, from);
           if (why) {
-            out.set(n, [siteWitness(from, site, why)]);
+            out.set(n, { from, site, why });
             changed = true;
             break;
           }
-          const up = out.get(from);
-          if (up) {
-            out.set(n, [siteWitness(from, site, `'${nameOf(from)}()' calls '${nameOf(n)}()'`), ...up]);
+          if (out.has(from)) {
+            out.set(n, { from, site });
             changed = true;
             break;
           }
@@ -528,6 +546,18 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
       }
     }
     return out;
+  };
+  const chain = (links: Map<FnNode, Link>, n: FnNode): Witness[] | undefined => {
+    const out: Witness[] = [];
+    for (let cur: FnNode | undefined = n, i = 0; cur && i <= MAX_CHAIN; i++) {
+      const l = links.get(cur);
+      if (!l) break;
+      if (l.root) return [...out, ...l.root];
+      out.push(siteWitness(l.from, l.site, l.why ?? `'${nameOf(l.from)}()' calls '${nameOf(cur)}()'`));
+      if (l.why) return out;
+      cur = l.from;
+    }
+    return out.length ? out : undefined;
   };
   const lockW = someCaller((site, from) => (site.held ? `'${nameOf(from)}()' calls it holding '${site.held.what}${site.held.lock ? `(${site.held.lock})` : ''}'` : undefined));
   const atomicW = someCaller((site, from) => (site.atomic ? `'${nameOf(from)}()' calls it in an atomic section (${site.atomic})` : undefined));
@@ -544,17 +574,20 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
     return info ? [witnessOf(n.sum.file, n.sum.nameRng, info.why)] : undefined;
   };
   const reclaimW = someCaller((_site, from) => (ownSlot(from) ? `'${nameOf(from)}()' is reached through ${ownSlot(from)![0].note}` : undefined));
-  for (const n of g.nodes) if (!reclaimW.has(n) && ownSlot(n)) reclaimW.set(n, ownSlot(n)!);
+  for (const n of g.nodes) {
+    const own = reclaimW.has(n) ? undefined : ownSlot(n);
+    if (own) reclaimW.set(n, { from: n, site: undefined as never, root: own });
+  }
 
   // Every context a function runs in is visible when its callers are all known and their own
   // contexts are visible, up to roots entered through a process-context ops slot (greatest
   // fixpoint; a function reached from anything gfplint cannot see is not visible).
   const processRoot = (n: FnNode) => n.slots.length > 0 && n.slots.every((sl) => slotContext(sl.structType, sl.slot) !== undefined);
-  const visible = new Set(g.nodes.filter((n) => !n.unknownCallers && (n.callers.length > 0 || processRoot(n))));
+  const visible = new Set(g.nodes.filter((n) => !n.unknownCallers && (n.callerFrom.length > 0 || processRoot(n))));
   for (let changed = true; changed;) {
     changed = false;
     for (const n of [...visible]) {
-      if (n.callers.some(({ from }) => !visible.has(from))) {
+      if (n.callerFrom.some((from) => !visible.has(from))) {
         visible.delete(n);
         changed = true;
       }
@@ -563,17 +596,18 @@ function propagateContexts(g: Graph): Map<FnNode, CalledContext> {
 
   const out = new Map<FnNode, CalledContext>();
   for (const n of g.nodes) {
+    if (!wanted(n)) continue;
     const scopes = kinds
       .map((kind) => ({ kind, via: scopeWitness.get(kind)!.get(n) }))
       .filter((x): x is { kind: ScopeKind; via: Witness[] } => x.via !== undefined);
-    const ctx: CalledContext = { scopes, unknownCallers: !visible.has(n), knownCallers: n.callers.length };
-    const lw = lockW.get(n);
+    const ctx: CalledContext = { scopes, unknownCallers: !visible.has(n), knownCallers: n.callerFrom.length };
+    const lw = chain(lockW, n);
     if (lw) ctx.lockWitness = lw;
-    const aw = atomicW.get(n);
+    const aw = chain(atomicW, n);
     if (aw) ctx.atomicWitness = aw;
-    const tw = transW.get(n);
+    const tw = chain(transW, n);
     if (tw) ctx.transactionWitness = tw;
-    const reclaim = reclaimW.get(n);
+    const reclaim = chain(reclaimW, n);
     if (reclaim) ctx.reclaimSlot = reclaim;
     const proc = n.slots.map((s) => slotContext(s.structType, s.slot)).find((i) => i?.context === 'process');
     if (proc) ctx.processSlot = [witnessOf(n.sum.file, n.sum.nameRng, proc.why)];
@@ -598,11 +632,13 @@ function maySleepSummaries(g: Graph): Map<FnNode, Witness[]> {
     changed = false;
     for (const n of eligible) {
       if (out.has(n)) continue;
-      for (const { to, site } of n.callees) {
-        if (to.length !== 1 || site.atomic || !site.always) continue;
-        const w = out.get(to[0]);
+      for (let i = 0; i < n.calleeTo.length; i++) {
+        const site = n.calleeSite[i];
+        const to = n.calleeTo[i];
+        if (site.atomic || !site.always) continue;
+        const w = out.get(to);
         if (w && w.length < MAX_CHAIN) {
-          out.set(n, [siteWitness(n, site, `'${nameOf(n)}()' calls '${nameOf(to[0])}()'`), ...w]);
+          out.set(n, [siteWitness(n, site, `'${nameOf(n)}()' calls '${nameOf(to)}()'`), ...w]);
           changed = true;
           break;
         }
