@@ -103,6 +103,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   // 1. Inputs.
   const inputs: { path: string; abs?: string; text?: string }[] = [];
   let treeRoot: string | undefined;
+  /** The paths given include the tree's root: the store is rewritten whatever the number of files. */
+  let scansTree = false;
   let treeVersion: KernelVersion | undefined;
   if (opts.sources) {
     for (const s of opts.sources) inputs.push({ path: s.path, text: s.text });
@@ -113,6 +115,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     if (kr) {
       treeRoot = kr.root;
       treeVersion = kr.version;
+      scansTree = given.some((g) => path.resolve(opts.cwd, g) === kr.root);
     }
     // A kernel tree's tools/ is userspace (tools/include maps spinlocks to pthread mutexes, RCU to
     // liburcu, GFP_KERNEL to malloc): scanned only when a path inside it is given.
@@ -232,7 +235,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   }
 
   // What the rest of the tree taught inference now; its summaries when the global view is built.
-  const stored = store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd, () => false) : undefined;
+  const stored = store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd, () => false, true) : undefined;
   if (stored) {
     // What the rest of the tree taught inference (a wrapper defined elsewhere) holds here too.
     const scanning = new Set(inputs.map((i) => i.path));
@@ -321,7 +324,9 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     timing('pass A done');
     const global = buildGlobalView([...summaries, ...others], inferred);
     timing('global view');
-    if (store && treeRoot && !opts.signal?.aborted) saveSummaries(store, treeRoot, opts.cwd, summaries, inferred, rest);
+    // A scan of a few files (a patch, an editor) leaves the store as the last larger scan wrote
+    // it: rewriting a whole tree's summaries would cost more than the check itself.
+    if (store && treeRoot && !opts.signal?.aborted && (!stored || scansTree || inputs.length >= SHARD_FILES)) saveSummaries(store, treeRoot, opts.cwd, summaries, inferred, rest);
     summaries = [];
     timing('store');
 

@@ -161,7 +161,11 @@ function inferSummaries(views: FunctionView[], base: Model, inferred: Inferred):
     const direct = (op: 'acquire' | 'release', cls: string) =>
       v.facts.calls.some((c) => { const l = base.lockCall(c.callee); return l?.class === cls && (l.op === op || (op === 'acquire' && l.op === 'tryacquire')); });
     if (!lockWrappers.has(k) && v.precise) {
-      const acq = v.exitHeld.find((h) => direct('acquire', h.cls));
+      // …and one that hands its lock to an unlock helper the analysis may not know yet (another
+      // shard: wbc_attach_fdatawrite_inode() → wbc_attach_and_unlock_inode(), include/linux/writeback.h
+      // in 6.1) returns without it.
+      const handsOff = v.facts.calls.some((c) => /unlock|release/.test(c.callee) && !base.lockCall(c.callee));
+      const acq = handsOff ? undefined : v.exitHeld.find((h) => direct('acquire', h.cls));
       const rel = v.releasedUnheld.find((r) => direct('release', r.cls) && !direct('acquire', r.cls));
       if (acq && !v.releasedUnheld.length) add(lockWrappers, { op: 'acquire', atomic: acq.atomic, reason: acq.reason, class: acq.cls, lockArg: acq.param ?? null });
       else if (rel && !v.exitHeld.length) add(lockWrappers, { op: 'release', atomic: false, reason: '', class: rel.cls, lockArg: rel.param ?? null });

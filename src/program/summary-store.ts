@@ -6,17 +6,18 @@
  * One file per tree root, under a directory named by gfplint's version, the model's version and
  * a digest of the analysis code (a changed analysis never meets summaries an older one wrote).
  * Paths inside are relative to the tree root, so the store serves any working directory. The
- * store is the union of what scans have seen: a scan replaces the entries of the files it
- * scanned and keeps the others (dropping files that no longer exist). Written atomically;
+ * store is the union of what scans have seen: a scan of the tree's root or of a shard's worth of
+ * files or more (or the first scan) replaces the entries of the files it scanned and keeps the others (dropping files
+ * that no longer exist); a smaller scan reads it and leaves it alone. Written atomically;
  * an unreadable or malformed store is ignored, never trusted. Summaries of files that changed
- * since they were stored are stale until the next scan that includes them: they only ever
- * describe the rest of the tree, never the files being checked.
+ * since they were stored are stale until the next larger scan that includes them: they only
+ * ever describe the rest of the tree, never the files being checked.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants as zc, gunzipSync, gzipSync } from 'node:zlib';
 import type { Rng } from '../syntax/facts.js';
 import { MODEL_VERSION } from '../model/index.js';
 import { Inferred, type FileSummaryRecord } from './program.js';
@@ -93,10 +94,11 @@ function wellFormed(f: unknown): f is FileSummaryRecord {
  * The stored summaries of `treeRoot`, paths made relative to `cwd` like the scan's own, or
  * undefined when there is no usable store.
  */
-export function loadSummaries(file: string, treeRoot: string, cwd: string, wanted: (displayPath: string) => boolean = () => true): StoredSummaries | undefined {
+export function loadSummaries(file: string, treeRoot: string, cwd: string, wanted: (displayPath: string) => boolean = () => true, headerOnly = false): StoredSummaries | undefined {
   let buf: Buffer;
   try {
-    buf = gunzipSync(readFileSync(file));
+    const raw = readFileSync(file);
+    buf = headerOnly ? headerBytes(raw) : gunzipSync(raw);
   } catch {
     return undefined;
   }
@@ -143,10 +145,24 @@ export function loadSummaries(file: string, treeRoot: string, cwd: string, wante
       else return undefined;
     }
     if (!header) return undefined;
+    if (headerOnly) return { files, inferred };
   } catch {
     return undefined;
   }
   return { files, inferred };
+}
+
+/**
+ * The first line of the store (its header) without inflating the rest: a partial inflate of a
+ * growing prefix until a newline appears (a whole tree's store inflates to hundreds of MB).
+ */
+function headerBytes(raw: Buffer): Buffer {
+  for (let n = 1 << 16; ; n *= 4) {
+    const part = gunzipSync(raw.subarray(0, Math.min(n, raw.length)), { finishFlush: zc.Z_SYNC_FLUSH });
+    const nl = part.indexOf(10);
+    if (nl >= 0) return part.subarray(0, nl + 1);
+    if (n >= raw.length) return part;
+  }
 }
 
 /**
