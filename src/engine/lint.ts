@@ -322,7 +322,9 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     for (const f of others) for (const fn of f.functions) defined.add(fn.name);
     for (const f of summaries) for (const fn of f.functions) fn.calls = fn.calls.filter((c) => defined.has(c.callee));
     timing('pass A done');
-    const global = buildGlobalView([...summaries, ...others], inferred);
+    // Only the scanned files are reported on: with the rest of the tree from the store, only the
+    // part of the graph their answers depend on takes part in the fixpoints.
+    const global = buildGlobalView([...summaries, ...others], inferred, { focus: others.length ? scannedPaths : undefined });
     timing('global view');
     // A scan of a few files (a patch, an editor) leaves the store as the last larger scan wrote
     // it: rewriting a whole tree's summaries would cost more than the check itself.

@@ -132,7 +132,7 @@ export function buildProgram(
   const current = inferShard(views, model, inferred);
   const summaries = summarizeFiles(files, current, inferred.modelFor.bind(inferred, model));
   const scanned = new Set(files.map((f) => f.path));
-  const global = buildGlobalView([...summaries, ...(rest?.files ?? []).filter((f) => !scanned.has(f.path))], inferred, { everyFunction: true });
+  const global = buildGlobalView([...summaries, ...(rest?.files ?? []).filter((f) => !scanned.has(f.path))], inferred, { everyFunction: true, focus: rest ? scanned : undefined });
   return { views: current, view: global.view, inferred: inferred.listed() };
 }
 
@@ -408,6 +408,36 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
   return { nodes, resolve };
 }
 
+/**
+ * For a scan of a few files against the stored rest of the tree: the part of the graph their
+ * answers depend on. Their calling contexts depend only on their callers, transitively (and a
+ * caller's callers are all in that set); the may-sleep summaries of their callees depend only on
+ * those callees' own callees. Everything else (most of a tree) is left out of the fixpoints.
+ */
+function focusGraph(g: Graph, focus: ReadonlySet<string>): Graph {
+  const keep = new Set<FnNode>();
+  const up: FnNode[] = g.nodes.filter((n) => focus.has(n.sum.file));
+  const down = [...up];
+  for (const n of up) keep.add(n);
+  while (up.length) {
+    for (const from of up.pop()!.callerFrom) {
+      if (keep.has(from)) continue;
+      keep.add(from);
+      up.push(from);
+    }
+  }
+  const seenDown = new Set(down);
+  while (down.length) {
+    for (const to of down.pop()!.calleeTo) {
+      if (seenDown.has(to)) continue;
+      seenDown.add(to);
+      keep.add(to);
+      down.push(to);
+    }
+  }
+  return { nodes: g.nodes.filter((n) => keep.has(n)), resolve: g.resolve };
+}
+
 function siteWitness(n: FnNode, site: SiteSummary, note: string): Witness {
   return witnessOf(n.sum.file, [site.line, site.col, site.line, site.col], note);
 }
@@ -422,16 +452,17 @@ export interface GlobalView {
  * run (and, for a partial scan, those cached from a whole-tree run). `wrapperOf` answers whether
  * a resolved callee is an inferred allocator wrapper.
  */
-export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: Inferred, opts: { everyFunction?: boolean } = {}): GlobalView {
+export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: Inferred, opts: { everyFunction?: boolean; focus?: ReadonlySet<string> } = {}): GlobalView {
   const graph = buildGraph(files);
-  const contexts = propagateContexts(graph, (n) => n.sum.allocates || opts.everyFunction === true);
-  const sleeps = maySleepSummaries(graph);
+  const sub = opts.focus ? focusGraph(graph, opts.focus) : graph;
+  const contexts = propagateContexts(sub, (n) => n.sum.allocates || opts.everyFunction === true);
+  const sleeps = maySleepSummaries(sub);
   // Keep only what rules ask, so that the graph can go before pass B: the contexts of functions
   // that allocate (all of them for `gfplint facts`), and the summaries of callees that sleep or
   // wrap an allocator, with what it takes to resolve a name as buildGraph() does (a file's
   // static function shadows a global one; several global definitions resolve to none).
   const called = new Map<string, CalledContext>();
-  for (const n of graph.nodes) {
+  for (const n of sub.nodes) {
     if (!n.sum.allocates && !opts.everyFunction) continue;
     const ctx = contexts.get(n);
     if (!ctx) continue;
