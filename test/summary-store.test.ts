@@ -6,7 +6,9 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpSync, readdirSync as listDir } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { repoRoot } from './expectations.js';
 import { analyzeFile, lint } from '../src/engine/lint.js';
 
 let dir: string;
@@ -105,5 +107,37 @@ describe('stored summaries for partial scans', () => {
     expect(statSync(file).mtimeMs).toBe(before);
     const one = await lint({ paths: ['fs/foo/helper.c'], cwd: tree, cacheDir: cache });
     expect(redundant(one).map((f) => `${f.file}:${f.line}`)).toEqual(['fs/foo/helper.c:4']);
+  });
+});
+
+describe('a partial scan against the store', () => {
+  test('finds, for each file, exactly what the whole-tree scan finds in it', async () => {
+    // Every fixture as one kernel-like tree: multi-file cases (callers, providers and wrappers in
+    // other files) are where a partial scan depends on the store.
+    const t = join(dir, 'fixture-tree');
+    mkdirSync(join(t, 'include', 'linux'), { recursive: true });
+    writeFileSync(join(t, 'Makefile'), 'VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\n');
+    cpSync(join(repoRoot, 'fixtures'), join(t, 'fixtures'), { recursive: true });
+    const c = join(dir, 'cache-fixtures');
+    const whole = await lint({ paths: ['.'], cwd: t, cacheDir: c, rememberResults: false });
+    expect(whole.findings.length).toBeGreaterThan(50);
+    const files: string[] = [];
+    const walk = (d: string, rel: string) => {
+      for (const e of listDir(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
+        else if (/\.[ch]$/.test(e.name)) files.push(`${rel}${e.name}`);
+      }
+    };
+    walk(join(t, 'fixtures'), 'fixtures/');
+    const key = (f: { rule: string; file: string; line: number; column: number; message: string }) => `${f.rule} ${f.file}:${f.line}:${f.column} ${f.message}`;
+    let crossFile = 0;
+    for (const f of files) {
+      const one = await lint({ paths: [f], cwd: t, cacheDir: c, rememberResults: false });
+      const alone = await lint({ paths: [f], cwd: t, noCache: true });
+      expect(one.findings.map(key), f).toEqual(whole.findings.filter((x) => x.file === f).map(key));
+      if (alone.findings.length !== one.findings.length) crossFile++;
+    }
+    // Some files' findings really come from other files (the store made a difference).
+    expect(crossFile).toBeGreaterThan(0);
   });
 });
