@@ -555,7 +555,8 @@ function propagateContexts(g: Graph, wanted: (n: FnNode) => boolean): Map<FnNode
   // "Some caller" facts keep one link per function (the caller and call it came through), not a
   // chain per function: on a whole tree most functions are reached from some locked call, and
   // the chains are spelt out only for the functions a rule asks about.
-  interface Link { from: FnNode; site: SiteSummary; why?: string; root?: Witness[] }
+  /** Reached through `from`'s call `site` (`why` when that call itself is the reason), or a root with its own witnesses. */
+  type Link = { from: FnNode; site: SiteSummary; why?: string } | { root: Witness[] };
   const someCaller = (pred: (site: SiteSummary, from: FnNode) => string | undefined): Map<FnNode, Link> => {
     const out = new Map<FnNode, Link>();
     let changed = true;
@@ -587,7 +588,7 @@ function propagateContexts(g: Graph, wanted: (n: FnNode) => boolean): Map<FnNode
     for (let cur: FnNode | undefined = n, i = 0; cur && i <= MAX_CHAIN; i++) {
       const l = links.get(cur);
       if (!l) break;
-      if (l.root) return [...out, ...l.root];
+      if ('root' in l) return [...out, ...l.root];
       out.push(siteWitness(l.from, l.site, l.why ?? `'${nameOf(l.from)}()' calls '${nameOf(cur)}()'`));
       if (l.why) return out;
       cur = l.from;
@@ -611,7 +612,7 @@ function propagateContexts(g: Graph, wanted: (n: FnNode) => boolean): Map<FnNode
   const reclaimW = someCaller((_site, from) => (ownSlot(from) ? `'${nameOf(from)}()' is reached through ${ownSlot(from)![0].note}` : undefined));
   for (const n of g.nodes) {
     const own = reclaimW.has(n) ? undefined : ownSlot(n);
-    if (own) reclaimW.set(n, { from: n, site: undefined as never, root: own });
+    if (own) reclaimW.set(n, { root: own });
   }
 
   // Every context a function runs in is visible when its callers are all known and their own
