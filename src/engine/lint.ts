@@ -6,6 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { AnalysisTimeout, analyzeFunction } from '../function/analyze.js';
 import type { FunctionView } from '../function/view.js';
 import { createModel, type Model } from '../model/context.js';
@@ -14,14 +15,13 @@ import { NEWEST_MODELLED, parseKernelVersion, versionFromMakefile, type KernelVe
 import type { Expr } from '../syntax/expr.js';
 import type { CommentFact, FileFacts, FunctionFacts, Rng } from '../syntax/facts.js';
 import { discoverFiles } from '../program/discover.js';
-import { buildProgram, Inferred, inferShard, summarizeFiles, buildGlobalView, type FileSummaryRecord, type Program } from '../program/program.js';
-import { loadSummaries, saveSummaries, storePath } from '../program/summary-store.js';
+import { buildGlobalView, buildProgram, Inferred, inferShard, summarizeFiles, type FileSummaryRecord, type Program } from '../program/program.js';
+import { loadStoredInferred, loadSummaries, saveSummaries, storePath } from '../program/summary-store.js';
 import { defaultCacheDir } from '../program/facts-cache.js';
 import { extractSource, readSource } from '../program/source.js';
 import { closePool, collectFacts, unchangedDigest, type CollectResult } from '../program/workers.js';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { memoKey, readMemo, writeMemo } from './result-memo.js';
 import { callsAny, defaultWiden, nameHash, widenModelNames } from '../program/prescan.js';
+import { memoKey, readMemo, writeMemo } from './result-memo.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { LintOptions, LintResult } from './lint-types.js';
 import { resolveRuleSelection } from './registry.js';
@@ -234,12 +234,12 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     }
   }
 
-  // What the rest of the tree taught inference now; its summaries when the global view is built.
-  const stored = store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd, () => false, true) : undefined;
+  // What the rest of the tree taught inference (a wrapper defined elsewhere) holds here too;
+  // its summaries are read when the global view is built.
+  const stored = store && treeRoot ? loadStoredInferred(store, treeRoot, opts.cwd) : undefined;
   if (stored) {
-    // What the rest of the tree taught inference (a wrapper defined elsewhere) holds here too.
     const scanning = new Set(inputs.map((i) => i.path));
-    inferred.absorb(stored.inferred, (file) => !scanning.has(file));
+    inferred.absorb(stored, (file) => !scanning.has(file));
   }
 
   try {
@@ -324,7 +324,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     timing('pass A done');
     // Only the scanned files are reported on: with the rest of the tree from the store, only the
     // part of the graph their answers depend on takes part in the fixpoints.
-    const global = buildGlobalView([...summaries, ...others], inferred, { focus: others.length ? scannedPaths : undefined });
+    const programView = buildGlobalView([...summaries, ...others], inferred, { focus: others.length ? scannedPaths : undefined });
     timing('global view');
     // A scan of a few files (a patch, an editor) leaves the store as the last larger scan wrote
     // it: rewriting a whole tree's summaries would cost more than the check itself.
@@ -333,30 +333,32 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     timing('store');
 
     // Pass B (or the views of the single shard): rules.
-  const check = (views: FunctionView[]) => {
-    for (const fv of views) {
-      const ctx = { model, program: global.view };
-      for (const rule of rules) {
-        // A rule that throws on one function loses that function's findings of that rule, not
-        // the run: it is reported once per file, like any other file that could not be checked.
-        try {
-          for (const f of rule.check(fv, ctx)) {
-            raw.push({
-              rule: rule.id,
-              severity: rule.severity,
-              file: fv.file,
-              ...toLoc(f.at),
-              function: fv.name,
-              message: renderMessage(rule.messages[f.message], f.data),
-              related: (f.related ?? []).map((r) => ({ file: r.file ?? fv.file, line: r.at[0] + 1, column: r.at[1] + 1, message: r.note })),
-            });
+    const check = (views: FunctionView[]) => {
+      for (const fv of views) {
+        // Rules see the model without inferred wrappers: a wrapper is checked as a function, not
+        // as an allocator (rules skip functions the model lists as allocators).
+        const ctx = { model, program: programView };
+        for (const rule of rules) {
+          // A rule that throws on one function loses that function's findings of that rule, not
+          // the run: it is reported once per file, like any other file that could not be checked.
+          try {
+            for (const f of rule.check(fv, ctx)) {
+              raw.push({
+                rule: rule.id,
+                severity: rule.severity,
+                file: fv.file,
+                ...toLoc(f.at),
+                function: fv.name,
+                message: renderMessage(rule.messages[f.message], f.data),
+                related: (f.related ?? []).map((r) => ({ file: r.file ?? fv.file, line: r.at[0] + 1, column: r.at[1] + 1, message: r.note })),
+              });
+            }
+          } catch (e) {
+            skip(fv.file, `rule '${rule.id}' failed on '${fv.name}': ${(e as Error).message}`);
           }
-        } catch (e) {
-          skip(fv.file, `rule '${rule.id}' failed on '${fv.name}': ${(e as Error).message}`);
         }
       }
-    }
-  };
+    };
     if (single) check(single.views);
     else {
       for (const shard of shards) {
@@ -402,8 +404,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
 const SHARD_FILES = 2500;
 
 /**
- * Groups inputs by subsystem (first path component, or the first two for a component larger
- * than a shard), include/ first, merging neighbours up to SHARD_FILES. Deterministic.
+ * Groups inputs by directory (one more path component at a time for a directory larger than a
+ * shard, down to MAX_DEPTH), include/ first, merging neighbours up to `shardFiles`. Deterministic.
  */
 export function shardInputs<T extends { path: string }>(inputs: T[], shardFiles = SHARD_FILES): T[][] {
   if (inputs.length <= shardFiles) return [inputs];

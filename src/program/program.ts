@@ -27,6 +27,8 @@ export interface Program {
 /** Rounds of infer → re-analyse: each round lets inference climb one more call level. */
 const MAX_ROUNDS = 6;
 const MAX_CHAIN = 8;
+/** Names of calls that release a lock or re-enable what an atomic section disabled (`*_unlock()`, `pte_unmap_unlock()`, `up()`, …). */
+const RELEASES = /unlock|_irqrestore$|_enable$|^up(_read|_write)?$|^local_bh_enable/;
 
 /**
  * What inference added to the model, shared by every shard of a run (a wrapper inferred in
@@ -132,8 +134,8 @@ export function buildProgram(
   const current = inferShard(views, model, inferred);
   const summaries = summarizeFiles(files, current, inferred.modelFor.bind(inferred, model));
   const scanned = new Set(files.map((f) => f.path));
-  const global = buildGlobalView([...summaries, ...(rest?.files ?? []).filter((f) => !scanned.has(f.path))], inferred, { everyFunction: true, focus: rest ? scanned : undefined });
-  return { views: current, view: global.view, inferred: inferred.listed() };
+  const view = buildGlobalView([...summaries, ...(rest?.files ?? []).filter((f) => !scanned.has(f.path))], inferred, { everyFunction: true, focus: rest ? scanned : undefined });
+  return { views: current, view, inferred: inferred.listed() };
 }
 
 /**
@@ -320,7 +322,7 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
   const out: FnSummaryRecord = {
     file: v.file, name: v.name, nameRng: v.facts.nameRng, isStatic: v.facts.isStatic, precise: v.precise,
     allocates: v.allocations.length > 0,
-    releasesLocks: v.releasesCallersLock || v.facts.calls.some((c) => /unlock|_irqrestore$|_enable$|^up(_read|_write)?$|^local_bh_enable/.test(c.callee)),
+    releasesLocks: v.releasesCallersLock || v.facts.calls.some((c) => RELEASES.test(c.callee)),
     calls,
   };
   const t = [...v.facts.params, ...v.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type));
@@ -442,17 +444,12 @@ function siteWitness(n: FnNode, site: SiteSummary, note: string): Witness {
   return witnessOf(n.sum.file, [site.line, site.col, site.line, site.col], note);
 }
 
-export interface GlobalView {
-  view: ProgramView;
-  functions: number;
-}
-
 /**
  * Call graph, calling contexts and may-sleep summaries over the summaries of every file of the
  * run (and, for a partial scan, those cached from a whole-tree run). `wrapperOf` answers whether
  * a resolved callee is an inferred allocator wrapper.
  */
-export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: Inferred, opts: { everyFunction?: boolean; focus?: ReadonlySet<string> } = {}): GlobalView {
+export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: Inferred, opts: { everyFunction?: boolean; focus?: ReadonlySet<string> } = {}): ProgramView {
   const graph = buildGraph(files);
   const sub = opts.focus ? focusGraph(graph, opts.focus) : graph;
   const contexts = propagateContexts(sub, (n) => n.sum.allocates || opts.everyFunction === true);
@@ -486,7 +483,7 @@ export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: I
       if (special.has(`\0${n.sum.name}`)) shadows.add(`${n.sum.file}\0${n.sum.name}`);
     } else if (special.has(`\0${n.sum.name}`)) globalCount.set(n.sum.name, (globalCount.get(n.sum.name) ?? 0) + 1);
   }
-  const view: ProgramView = {
+  return {
     calledIn: (fn) => called.get(nodeKey(fn.file, fn.name, fn.facts.nameRng[0])),
     summaryOf(callee, fromFile) {
       const local = `${fromFile}\0${callee}`;
@@ -496,7 +493,6 @@ export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: I
       return special.get(`\0${callee}`);
     },
   };
-  return { view, functions: graph.nodes.length };
 }
 
 /**

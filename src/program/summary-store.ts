@@ -94,7 +94,16 @@ function wellFormed(f: unknown): f is FileSummaryRecord {
  * The stored summaries of `treeRoot`, paths made relative to `cwd` like the scan's own, or
  * undefined when there is no usable store.
  */
-export function loadSummaries(file: string, treeRoot: string, cwd: string, wanted: (displayPath: string) => boolean = () => true, headerOnly = false): StoredSummaries | undefined {
+export function loadSummaries(file: string, treeRoot: string, cwd: string, wanted: (displayPath: string) => boolean = () => true): StoredSummaries | undefined {
+  return readStore(file, treeRoot, cwd, wanted, false);
+}
+
+/** Only what inference learnt, from the store's first line (without inflating the rest). */
+export function loadStoredInferred(file: string, treeRoot: string, cwd: string): Inferred | undefined {
+  return readStore(file, treeRoot, cwd, () => false, true)?.inferred;
+}
+
+function readStore(file: string, treeRoot: string, cwd: string, wanted: (displayPath: string) => boolean, headerOnly: boolean): StoredSummaries | undefined {
   let buf: Buffer;
   try {
     const raw = readFileSync(file);
