@@ -30,6 +30,21 @@ const MAX_TOTAL_STEPS = 200_000;
 const MAX_TOTAL_WORK = 10_000_000;
 
 /** Thrown when `AnalyzeOptions.deadline` passes: the caller drops the whole file (lint.ts). */
+/**
+ * A return that reports a failure, by the kernel's conventions: `ERR_PTR()`/`ERR_CAST()`, a
+ * negative errno, NULL, or a variable named like an error code (`return err;`). A provider may
+ * leave its scope closed there (jbd2__journal_start() returns ERR_PTR(-EROFS) before starting).
+ */
+function isErrorReturn(value: Expr | undefined): boolean {
+  if (!value) return false;
+  const v = value.k === 'cast' ? value.e : value;
+  if (v.k === 'call') return /^ERR_(PTR|CAST)$/.test(v.fn);
+  if (v.k === 'un') return v.op === '-';
+  if (v.k === 'num') return v.value !== null && v.value < 0;
+  if (v.k === 'id') return v.name === 'NULL' || /^(err|error|ret|rc|rv|status|retval)$/i.test(v.name);
+  return false;
+}
+
 export class AnalysisTimeout extends Error {
   constructor(readonly functionName: string) {
     super(`over the time budget while analysing '${functionName}'`);
@@ -551,7 +566,7 @@ class FunctionAnalysis {
         : outArg ? exprKey(outArg.e)
         : firstArg && firstArg.k === 'id' && this.ptrNames.has(firstArg.name) ? firstArg.name
         : name;
-      s.scopes.set(index, { v: { id: index, kind: start.kind, opener: name, rng: c.r, cookie: handle, origin: 'provider', onlyWhen: start.onlyWhen }, must: true });
+      s.scopes.set(index, { v: { id: index, kind: start.kind, opener: name, rng: c.r, cookie: handle, origin: 'provider', onlyWhen: start.onlyWhen }, must: !start.someExits });
       return;
     }
     const stop = this.model.providerStop(name);
@@ -860,6 +875,17 @@ class FunctionAnalysis {
         }
         const rng: Rng = ex.what === 'end of function' ? [this.facts.r[2], Math.max(0, this.facts.r[3] - 1), this.facts.r[2], this.facts.r[3]] : ex.rng;
         if (!region.leaks.some((x) => x.rng[0] === rng[0] && x.rng[1] === rng[1])) region.leaks.push({ rng, what: ex.what });
+      }
+    }
+    // A provider whose scope of that kind is not surely open at some exit that is not an error
+    // return (ocfs2_zero_start_ordered_transaction() returns NULL without a transaction when data
+    // is not ordered) opens it on some paths only. Which start call opened it may differ per exit
+    // (ocfs2_start_trans() returns the nested jbd2_journal_start() early).
+    const escaping = new Set(this.exitScopes.map((e) => e.rng));
+    for (const ex of exits) {
+      if (isErrorReturn(ex.value)) continue;
+      for (const e of this.exitScopes) {
+        if (![...ex.state.scopes.values()].some((f) => f.must && f.v.kind === e.kind && escaping.has(f.v.rng))) e.someExits = true;
       }
     }
     // Calls made while each scope is open on some path: the region's contents. (Indexed: with

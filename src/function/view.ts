@@ -130,6 +130,8 @@ export interface ExitScope {
   param?: number;
   /** The cookie or handle is the function's return value. */
   returned: boolean;
+  /** Open on only some paths to an exit it reaches (opened under a condition). */
+  someExits?: boolean;
 }
 
 export interface FunctionView {

@@ -184,6 +184,12 @@ export interface ScopeProvider {
   handleParam?: number | 'return';
   /** The conditions under which the provider really opens a scope (ext4: only with a journal). */
   onlyWhen?: string;
+  /**
+   * Returns with the scope open on only some paths (an inferred provider that starts its
+   * transaction under a condition, like ocfs2_zero_start_ordered_transaction() in
+   * fs/ocfs2/file.c): its caller is inside the scope on some paths, never surely.
+   */
+  someExits?: boolean;
   /** Set for providers gfplint inferred from the scanned code, with the chain that shows it. */
   inferred?: { file: string; line: number; function: string };
   since?: [number, number];

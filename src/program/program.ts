@@ -189,8 +189,8 @@ function inferSummaries(views: FunctionView[], base: Model, inferred: Inferred):
       const open = v.exitScopes.find((e) => (e.kind === 'nofs' || e.kind === 'noio') && !/_restart$/.test(e.opener));
       if (open) {
         add(providers, {
-          start: name, kind: open.kind, handleParam: open.returned ? 'return' : open.param,
-          note: `inferred: returns with the ${open.kind} scope of '${open.opener}()' open (${v.file}:${open.rng[0] + 1})`,
+          start: name, kind: open.kind, handleParam: open.returned ? 'return' : open.param, ...(open.someExits ? { someExits: true } : {}),
+          note: `inferred: returns with the ${open.kind} scope of '${open.opener}()' open${open.someExits ? ' on some paths' : ''} (${v.file}:${open.rng[0] + 1})`,
           inferred: { file: v.file, line: open.rng[0] + 1, function: name },
         });
       }
