@@ -15,7 +15,8 @@ import { NEWEST_MODELLED, parseKernelVersion, versionFromMakefile, type KernelVe
 import type { Expr } from '../syntax/expr.js';
 import type { CommentFact, FileFacts, FunctionFacts, Rng } from '../syntax/facts.js';
 import { discoverFiles } from '../program/discover.js';
-import { buildGlobalView, buildProgram, Inferred, inferShard, summarizeFiles, type FileSummaryRecord, type Program } from '../program/program.js';
+import { buildGlobalView } from '../program/global-view.js';
+import { buildProgram, Inferred, inferShard, summarizeFiles, type FileSummaryRecord, type Program } from '../program/program.js';
 import { loadStoredInferred, loadSummaries, saveSummaries, storePath } from '../program/summary-store.js';
 import { defaultCacheDir } from '../program/facts-cache.js';
 import { extractSource, readSource } from '../program/source.js';
@@ -250,6 +251,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     const summaryChunks: Buffer[] = [];
     /** Every function name defined in the run: a call to anything else cannot lead to a summary. */
     const defined = new Set<string>();
+    /** The files those summaries describe. */
+    const scannedPaths = new Set<string>();
     /** For pass B: the functions of each file that a rule could report on, by index. */
     const again = new Map<string, Set<number>>();
     let single: { analysed: AnalysedFile[]; views: FunctionView[] } | undefined;
@@ -267,6 +270,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       for (const s of summarizeFiles(analysed, current, modelFor)) {
         if (!s.functions.length && !s.exported.length && !s.addressTaken.length) continue;
         for (const fn of s.functions) defined.add(fn.name);
+        scannedPaths.add(s.path);
         lines.push(JSON.stringify(s));
       }
       if (lines.length) summaryChunks.push(deflateRawSync(lines.join('\n'), { level: 1 }));
@@ -310,26 +314,32 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
 
     // The global view.
     await closePool();
-    let summaries: FileSummaryRecord[] = [];
-    for (const chunk of summaryChunks.splice(0)) {
-      for (const line of inflateRawSync(chunk).toString('utf8').split('\n')) {
-        summaries.push(JSON.parse(line) as FileSummaryRecord);
-      }
-    }
-    const scannedPaths = new Set(summaries.map((s) => s.path));
     const rest = stored && store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd, (p) => !scannedPaths.has(p)) : undefined;
     const others = rest?.files ?? [];
     for (const f of others) for (const fn of f.functions) defined.add(fn.name);
-    for (const f of summaries) for (const fn of f.functions) fn.calls = fn.calls.filter((c) => defined.has(c.callee));
+    /** This run's summaries, parsed one file at a time (for the graph, then for the store). */
+    const scannedRecords = function* (): Generator<FileSummaryRecord> {
+      for (const chunk of summaryChunks) {
+        for (const line of inflateRawSync(chunk).toString('utf8').split('\n')) {
+          const r = JSON.parse(line) as FileSummaryRecord;
+          for (const fn of r.functions) fn.calls = fn.calls.filter((c) => defined.has(c.callee));
+          yield r;
+        }
+      }
+    };
+    const everyRecord = function* (): Generator<FileSummaryRecord> {
+      yield* scannedRecords();
+      yield* others;
+    };
     timing('pass A done');
     // Only the scanned files are reported on: with the rest of the tree from the store, only the
     // part of the graph their answers depend on takes part in the fixpoints.
-    const programView = buildGlobalView([...summaries, ...others], inferred, { focus: others.length ? scannedPaths : undefined });
+    const programView = buildGlobalView(everyRecord(), inferred, { focus: others.length ? scannedPaths : undefined });
     timing('global view');
     // A scan of a few files (a patch, an editor) leaves the store as the last larger scan wrote
     // it: rewriting a whole tree's summaries would cost more than the check itself.
-    if (store && treeRoot && !opts.signal?.aborted && (!stored || scansTree || inputs.length >= SHARD_FILES)) saveSummaries(store, treeRoot, opts.cwd, summaries, inferred, rest);
-    summaries = [];
+    if (store && treeRoot && !opts.signal?.aborted && (!stored || scansTree || inputs.length >= SHARD_FILES)) saveSummaries(store, treeRoot, opts.cwd, scannedRecords(), scannedPaths, inferred, rest);
+    summaryChunks.length = 0;
     timing('store');
 
     // Pass B (or the views of the single shard): rules.

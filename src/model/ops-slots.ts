@@ -3,16 +3,51 @@
  * `process`: plain process context with no filesystem lock or transaction of the caller
  * (a GFP_NOFS there needs a reason of its own); `reclaim`: reached from reclaim or writeback,
  * where NOFS is justified; `locked`: the VFS calls it with inode or page locks held, which is a
- * reason by itself. A slot that is not listed tells nothing, and the function gets no verdict.
+ * reason by itself; `noio`: the kernel itself runs it where I/O must not recurse (power
+ * management), so NOIO there is justified. A slot that is not listed tells nothing, and the
+ * function gets no verdict.
  */
 
-export type SlotContext = 'process' | 'reclaim' | 'locked';
+export type SlotContext = 'process' | 'reclaim' | 'locked' | 'noio';
 
 export interface SlotInfo { context: SlotContext; why: string }
 
 const PROCESS_FILE = 'file_operations methods run in the calling task with no filesystem lock held (include/linux/fs.h)';
 
+/**
+ * Driver binding: the driver core calls ->probe and ->remove from really_probe() and
+ * device_remove() in the binding task or an async-probe worker, holding only device_lock()
+ * (drivers/base/dd.c), a lock of driver binding that fs and block I/O reclaim never take.
+ */
+const bound = (type: string, probe: string[]) => Object.fromEntries(probe.map((s) => [s, {
+  context: 'process', why: `'${s}' of struct ${type} runs in the binding task, holding only device_lock() (drivers/base/dd.c really_probe(), device_remove())`,
+} as SlotInfo]));
+
+/**
+ * Power management: during system sleep pm_restrict_gfp_mask() clears __GFP_IO and __GFP_FS
+ * for every allocation (kernel/power/main.c), and runtime PM calls the callbacks of devices on
+ * the block I/O path inside memalloc_noio_save() (drivers/base/power/runtime.c rpm_callback());
+ * USB reset runs its callbacks in memalloc_noio_save() too (drivers/usb/core/hub.c usb_reset_device()).
+ */
+const pm = (type: string, slots: string[]) => Object.fromEntries(slots.map((s) => [s, {
+  context: 'noio', why: `'${s}' of struct ${type} is a power-management or reset callback, which the kernel runs with I/O reclaim restricted (kernel/power/main.c pm_restrict_gfp_mask(), drivers/base/power/runtime.c rpm_callback())`,
+} as SlotInfo]));
+
 const SLOTS: Readonly<Record<string, Readonly<Record<string, SlotInfo>>>> = {
+  platform_driver: { ...bound('platform_driver', ['probe', 'remove', 'remove_new']), ...pm('platform_driver', ['suspend', 'resume']) },
+  pci_driver: { ...bound('pci_driver', ['probe', 'remove']), ...pm('pci_driver', ['suspend', 'resume']) },
+  usb_driver: { ...bound('usb_driver', ['probe', 'disconnect']), ...pm('usb_driver', ['suspend', 'resume', 'reset_resume', 'pre_reset', 'post_reset']) },
+  i2c_driver: bound('i2c_driver', ['probe', 'remove']),
+  spi_driver: bound('spi_driver', ['probe', 'remove']),
+  hid_driver: { ...bound('hid_driver', ['probe', 'remove']), ...pm('hid_driver', ['suspend', 'resume', 'reset_resume']) },
+  virtio_driver: { ...bound('virtio_driver', ['probe', 'remove']), ...pm('virtio_driver', ['freeze', 'restore']) },
+  serio_driver: bound('serio_driver', ['connect', 'disconnect']),
+  sdio_driver: bound('sdio_driver', ['probe', 'remove']),
+  dev_pm_ops: pm('dev_pm_ops', [
+    'prepare', 'complete', 'suspend', 'resume', 'freeze', 'thaw', 'poweroff', 'restore', 'suspend_late', 'resume_early', 'freeze_late', 'thaw_early',
+    'poweroff_late', 'restore_early', 'suspend_noirq', 'resume_noirq', 'freeze_noirq', 'thaw_noirq', 'poweroff_noirq', 'restore_noirq',
+    'runtime_suspend', 'runtime_resume', 'runtime_idle',
+  ]),
   file_operations: {
     iterate_shared: { context: 'locked', why: "'iterate_shared' runs under the directory's i_rwsem (fs/readdir.c iterate_dir())" },
     ...Object.fromEntries(

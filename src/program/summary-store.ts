@@ -175,13 +175,14 @@ function headerBytes(raw: Buffer): Buffer {
 }
 
 /**
- * Writes the union of this scan's summaries and the stored ones of files it did not scan (still
- * present on disk). Best effort: a failure to write leaves the previous store in place.
+ * Writes the union of this scan's summaries (`seen`: their paths) and the stored ones of files it
+ * did not scan (still present on disk). `scanned` is read once, one record at a time. Best effort: a failure to write leaves the previous store in place.
  */
-export function saveSummaries(file: string, treeRoot: string, cwd: string, scanned: FileSummaryRecord[], inferred: Inferred, previous?: StoredSummaries): void {
+export function saveSummaries(
+  file: string, treeRoot: string, cwd: string, scanned: Iterable<FileSummaryRecord>, seen: ReadonlySet<string>, inferred: Inferred, previous?: StoredSummaries,
+): void {
   const root = path.resolve(treeRoot);
   const toRoot = (p: string) => path.relative(root, path.resolve(cwd, p)).split(path.sep).join('/');
-  const seen = new Set(scanned.map((f) => f.path));
   const kept = (previous?.files ?? []).filter((f) => !seen.has(f.path) && existsSync(path.resolve(cwd, f.path)));
   const entries = (m: Map<string, unknown>) => [...m].map(([k, v]) => {
     const from = merged.origin.get(k);
