@@ -38,11 +38,26 @@ const SLOTS: Readonly<Record<string, Readonly<Record<string, SlotInfo>>>> = {
   pci_driver: { ...bound('pci_driver', ['probe', 'remove']), ...pm('pci_driver', ['suspend', 'resume']) },
   usb_driver: { ...bound('usb_driver', ['probe', 'disconnect']), ...pm('usb_driver', ['suspend', 'resume', 'reset_resume', 'pre_reset', 'post_reset']) },
   i2c_driver: bound('i2c_driver', ['probe', 'remove']),
+  ...Object.fromEntries(
+    ['xenbus_driver', 'vio_driver', 'pnp_driver', 'nd_device_driver', 'amba_driver', 'mdio_driver', 'phy_driver', 'auxiliary_driver', 'rpmsg_driver',
+      'sdw_driver', 'i3c_driver', 'mei_cl_driver', 'hv_driver', 'ccw_driver', 'pcmcia_driver', 'usb_device_driver', 'fsl_mc_driver', 'ssb_driver',
+      'bcma_driver', 'mipi_dsi_driver', 'wmi_driver', 'ulpi_driver', 'vdpa_driver', 'mcb_driver', 'zorro_driver', 'tb_service_driver', 'cdx_driver']
+      .map((t) => [t, bound(t, ['probe', 'remove'])]),
+  ),
+  gameport_driver: bound('gameport_driver', ['connect', 'disconnect']),
   spi_driver: bound('spi_driver', ['probe', 'remove']),
   hid_driver: { ...bound('hid_driver', ['probe', 'remove']), ...pm('hid_driver', ['suspend', 'resume', 'reset_resume']) },
   virtio_driver: { ...bound('virtio_driver', ['probe', 'remove']), ...pm('virtio_driver', ['freeze', 'restore']) },
   serio_driver: bound('serio_driver', ['connect', 'disconnect']),
   sdio_driver: bound('sdio_driver', ['probe', 'remove']),
+  // Initcalls run from do_one_initcall() in the boot task, or from do_init_module() in the
+  // loading task, and module_exit from delete_module() after module_mutex is dropped: process
+  // context, no lock held (init/main.c, kernel/module/main.c). The pseudo-struct `initcall` is
+  // what extract.ts records for `module_init(foo_init);` at file scope.
+  initcall: Object.fromEntries(
+    ['module_init', 'module_exit', ...['pure', 'early', 'core', 'postcore', 'arch', 'subsys', 'fs', 'rootfs', 'device', 'late'].flatMap((l) => [`${l}_initcall`, `${l}_initcall_sync`])]
+      .map((s) => [s, { context: 'process', why: `'${s}()' registers an initcall or module exit, which runs in the loading task with no lock held (init/main.c do_one_initcall(), kernel/module/main.c)` } as SlotInfo]),
+  ),
   dev_pm_ops: pm('dev_pm_ops', [
     'prepare', 'complete', 'suspend', 'resume', 'freeze', 'thaw', 'poweroff', 'restore', 'suspend_late', 'resume_early', 'freeze_late', 'thaw_early',
     'poweroff_late', 'restore_early', 'suspend_noirq', 'resume_noirq', 'freeze_noirq', 'thaw_noirq', 'poweroff_noirq', 'restore_noirq',

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { maskAnnotations } from '../syntax/annotations.js';
 import { compactFacts } from '../syntax/compact.js';
 import { extractFacts } from '../syntax/extract.js';
 import type { FileFacts } from '../syntax/facts.js';
@@ -54,14 +55,15 @@ export function extractSource(text: string, budgetMs: number): ExtractResult {
   const t0 = performance.now();
   const deadline = t0 + budgetMs;
   let tree;
+  const masked = maskAnnotations(text);
   try {
-    tree = parseC(text, deadline);
+    tree = parseC(masked, deadline);
   } catch (e) {
     return { skip: `parser failed: ${(e as Error).message}`, stage: 'parse', ms: performance.now() - t0 };
   }
   if (!tree) return { skip: `over the time budget while parsing (${(performance.now() - t0).toFixed(0)} ms)`, stage: 'parse', ms: performance.now() - t0 };
   try {
-    const facts = compactFacts(extractFacts(tree, text));
+    const facts = compactFacts(extractFacts(tree, masked));
     const ms = performance.now() - t0;
     if (ms > budgetMs) return { skip: `over the time budget while extracting facts (${ms.toFixed(0)} ms)`, stage: 'extract', ms };
     return { facts };

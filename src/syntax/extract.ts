@@ -172,6 +172,9 @@ function exportedName(n: SyntaxNode): string | undefined {
   return undefined;
 }
 
+/** Initcall and module exit registrations (include/linux/init.h, include/linux/module.h). */
+const INITCALL = /^(module_init|module_exit|(pure|early|core|postcore|arch|subsys|fs|rootfs|device|late)_initcall(_sync)?)$/;
+
 function collectAddressTaken(n: SyntaxNode, out: AddressTakenFact[]): void {
   const add = (v: SyntaxNode | null | undefined, slot?: string) => {
     if (!v) return;
@@ -189,7 +192,18 @@ function collectAddressTaken(n: SyntaxNode, out: AddressTakenFact[]): void {
     }
     case 'init_declarator': add(n.childForFieldName('value')); break;
     case 'assignment_expression': add(n.childForFieldName('right')); break;
-    case 'argument_list':
+    case 'argument_list': {
+      // `module_init(foo_init);` at file scope: an initcall, whose context the model knows.
+      const call = n.parent;
+      const macro = call?.type === 'call_expression' && call.parent?.parent?.type === 'translation_unit' ? call.childForFieldName('function')?.text : undefined;
+      if (macro && INITCALL.test(macro) && n.namedChildCount === 1) {
+        const v = n.namedChild(0);
+        if (v?.type === 'identifier') out.push({ name: v.text, slot: macro, structType: 'initcall', line: v.startPosition.row });
+        break;
+      }
+      for (const c of n.namedChildren) add(c);
+      break;
+    }
     case 'initializer_list':
       for (const c of n.namedChildren) add(c);
       break;

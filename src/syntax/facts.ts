@@ -68,7 +68,7 @@ export interface CommentFact { line: number; endLine: number; col: number; text:
  * the interfaces above or to what extract.ts puts in them. It keys the on-disk facts cache
  * (src/program/facts-cache.ts), so a bump makes every cached entry a miss.
  */
-export const FACTS_VERSION = 1;
+export const FACTS_VERSION = 2;
 
 export interface FileFacts {
   functions: FunctionFacts[];
