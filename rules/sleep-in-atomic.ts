@@ -1,5 +1,6 @@
 import { allowsDirectReclaim, describeGfp, lineOf, mustAll } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
+import { EARLY_BOOT } from '../src/model/ops-slots.js';
 
 export default defineRule({
   id: 'sleep-in-atomic',
@@ -20,10 +21,11 @@ export default defineRule({
       'slow path runs (spec §1.3, §3.4). vmalloc-family calls may sleep whatever their mask (`might_sleep()` in `alloc_vmap_area()`, mm/vmalloc.c). ' +
       'A mutex or rwsem is not atomic. Memalloc scopes never add bits: a scope cannot make a GFP_KERNEL call non-blocking (spec §2.4).',
     fix: 'Allocate before taking the lock (and free on the unused path), or use `GFP_NOWAIT`/`GFP_ATOMIC` and handle failure (Documentation/core-api/memory-allocation.rst).',
-    limitations: 'Only sections opened in the same function are seen here: a function called with a spinlock held by its caller is the interprocedural analysis\'s part.',
+    limitations: 'Only sections opened in the same function are seen here: a function called with a spinlock held by its caller is the interprocedural analysis\'s part. start_kernel() is exempt: until kernel_init_freeable() every allocation is masked with GFP_BOOT_MASK (no direct reclaim, init/main.c).',
     references: ['Documentation/core-api/memory-allocation.rst', 'include/linux/gfp.h', 'mm/vmalloc.c'],
   },
   *check(fn, { model, program }) {
+    if (EARLY_BOOT.has(fn.name)) return;
     const allocIndexes = new Set(fn.allocations.map((a) => a.index));
     for (const c of fn.calls) {
       if (allocIndexes.has(c.index) || c.call.indirect || !c.ctx.precise) continue;

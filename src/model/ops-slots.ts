@@ -136,5 +136,13 @@ export function slotContext(structType: string | undefined, slot: string | undef
   return SLOTS[structType]?.[slot];
 }
 
+/**
+ * Functions that run before any allocation may block: start_kernel() runs with interrupts off,
+ * and until kernel_init_freeable() sets gfp_allowed_mask to __GFP_BITS_MASK (init/main.c) every
+ * allocation is masked with GFP_BOOT_MASK, without __GFP_DIRECT_RECLAIM (mm/page_alloc.c,
+ * mm/internal.h), so nothing start_kernel() calls sleeps in the allocator.
+ */
+export const EARLY_BOOT: ReadonlySet<string> = new Set(['start_kernel']);
+
 /** Types of a live transaction or journal handle: holding one is a reason for NOFS (spec §5). */
 export const TRANSACTION_HANDLE_TYPE = /\b(handle_t|struct\s+(btrfs_trans_handle|xfs_trans|jbd2_journal_handle|bch_fs_trans|btree_trans))\s*\*/;
