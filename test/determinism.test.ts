@@ -29,7 +29,7 @@ let tree: string;
 
 /** Everything a user sees, minus timings and cache counters. */
 function observable(r: LintResult): string {
-  const { seconds: _s, cacheHits: _c, remembered: _r, ...stats } = r.stats;
+  const { seconds: _s, cacheHits: _c, remembered: _r, rememberedShards: _m, ...stats } = r.stats;
   return JSON.stringify({ ...r, stats }, null, 1);
 }
 
@@ -129,6 +129,42 @@ describe('determinism of step 2 (workers, cache, pre-scan)', () => {
     } finally {
       rmSync(f);
       writeFileSync(f, text);
+    }
+  });
+
+  test('after a file changes, the shards it cannot affect are replayed and the output is a fresh run\'s', async () => {
+    await ageTree();
+    const cache = join(dir, 'cache-shard-memo');
+    const sharded = (extra: Partial<LintOptions> = {}) => lintTs(opts({ cacheDir: cache, rememberResults: true, shardFiles: 3, ...extra }));
+    const first = await sharded();
+    expect(first.stats.rememberedShards).toBe(0);
+    // A comment appended to one file (its summary unchanged), then a change of what a function
+    // in another shard allocates with (a callee of callers elsewhere): each time, the remembered
+    // run must equal a run without any cache.
+    const edits: [string, (t: string) => string][] = [
+      ['fixtures/nofs-redundant/through-callers/trans.c', (t) => `${t}\n/* edited */\n`],
+      ['maker.c', (t) => t.replace('GFP_KERNEL', 'GFP_ATOMIC')],
+    ];
+    const originals: [string, string][] = [];
+    try {
+      for (const [file, edit] of edits) {
+        const f = join(tree, file);
+        const text = readFileSync(f, 'utf8');
+        originals.push([f, text]);
+        rmSync(f);
+        writeFileSync(f, edit(text));
+        await ageTree();
+        const remembered = await sharded();
+        const fresh = await lintTs(opts({ noCache: true, shardFiles: 3 }));
+        expect(remembered.stats.remembered).toBeUndefined();
+        expect(remembered.stats.rememberedShards).toBeGreaterThan(0);
+        expect(observable(remembered)).toBe(observable(fresh));
+      }
+    } finally {
+      for (const [f, text] of originals.reverse()) {
+        rmSync(f);
+        writeFileSync(f, text);
+      }
     }
   });
 

@@ -48,6 +48,8 @@ export interface LintStats {
   cacheHits: number;
   /** Answered from a remembered result: every input unchanged since an earlier run with the same options. */
   remembered?: boolean;
+  /** Shard passes replayed from their memos (shard-memo.ts) instead of computed. */
+  rememberedShards?: number;
 }
 
 export interface LintResult {

@@ -17,14 +17,16 @@ import { NEWEST_MODELLED, parseKernelVersion, versionFromMakefile, type KernelVe
 import type { Expr } from '../syntax/expr.js';
 import type { CommentFact, FileFacts, FunctionFacts, Rng } from '../syntax/facts.js';
 import { discoverFiles } from '../program/discover.js';
-import { buildGlobalView } from '../program/global-view.js';
+import { globalViewData, viewFromData, type ViewData } from '../program/global-view.js';
+import type { ProgramView } from '../program/program-view.js';
 import { buildProgram, Inferred, inferShard, summarizeFiles, type FileSummaryRecord, type Program } from '../program/program.js';
-import { loadStoredInferred, loadSummaries, saveSummaries, storePath } from '../program/summary-store.js';
-import { defaultCacheDir } from '../program/facts-cache.js';
+import { analysisDigest, loadStoredInferred, loadSummaries, saveSummaries, storePath } from '../program/summary-store.js';
+import { codeDigest, defaultCacheDir } from '../program/facts-cache.js';
 import { extractSource, readSource } from '../program/source.js';
-import { closePool, collectFacts, unchangedDigest, type CollectResult } from '../program/workers.js';
+import { closePool, collectFacts, shardContentDigest, unchangedDigest, type CollectResult } from '../program/workers.js';
 import { callsAny, defaultWiden, nameHash, widenModelNames } from '../program/prescan.js';
-import { memoKey, readMemo, writeMemo } from './result-memo.js';
+import { memoKey, readMemo, statText, writeMemo } from './result-memo.js';
+import { digestOf, ShardMemo } from './shard-memo.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { LintOptions, LintResult } from './lint-types.js';
 import { resolveRuleSelection } from './registry.js';
@@ -265,6 +267,15 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     inferred.absorb(stored, (file) => !scanning.has(file));
   }
 
+  // Per-shard memos: only a tree cut into shards, with the cache on.
+  const memo = memoable && twoPass ? new ShardMemo(cacheDir) : undefined;
+  let rememberedShards = 0;
+  const contentOpts = { cwd: opts.cwd, paths: opts.paths, cacheDir: opts.cacheDir, toolVersion: toolVersion() };
+  const inTree = (...p: string[]) => (treeRoot ? path.join(treeRoot, ...p) : undefined);
+  /** What every shard memo depends on besides its shard: gfplint's code, the options, the tree's GFP header and Makefile. */
+  const runKey = memo ? digestOf(toolVersion(), analysisDigest(), codeDigest(), opts.kernelVersion ?? '', budget, opts.cwd,
+    [inTree('include', 'linux', 'gfp_types.h'), inTree('include', 'linux', 'gfp.h'), inTree('Makefile')].map(statText)) : '';
+
   try {
     // Pass A.
     // As deflated JSON lines until the global view is built: a buffer costs the garbage collector
@@ -309,61 +320,160 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         }
       }
     };
+    // Per-shard memos (shard-memo.ts): what a shard's pass A added to the run's state, keyed by
+    // its files' content and the state the shards before it left (`chain`).
+    const inferredMaps = [inferred.wrappers, inferred.providers, inferred.closers, inferred.lockWrappers] as Map<string, unknown>[];
+    const mark = () => ({
+      inferred: inferredMaps.map((m) => m.size), aliases: aliases.size, widenKnown: widenKnown.size, widenShared: widenShared.size,
+      defined: defined.size, scannedPaths: scannedPaths.size, again: again.size, trivialKeys: new Set(trivial.keys()), chunks: summaryChunks.length,
+      skipped: skipped.length, directives: directives.size, filesScanned, functions, allocationSites, cacheHits, total, unresolved: { ...unresolved },
+    });
+    const tail = <T>(it: Iterable<T>, from: number) => [...it].slice(from);
+    const capture = (m: ReturnType<typeof mark>) => ({
+      inferred: inferredMaps.map((map, i) => tail(map, m.inferred[i]).map(([k, v]) => [k, v, inferred.origin.get(k)] as [string, unknown, string | undefined])),
+      aliases: tail(aliases, m.aliases), widenKnown: tail(widenKnown, m.widenKnown), widenShared: tail(widenShared, m.widenShared),
+      defined: tail(defined, m.defined), scannedPaths: tail(scannedPaths, m.scannedPaths),
+      again: tail(again, m.again).map(([f, set]) => [f, [...set]] as [string, number[]]),
+      trivial: [...trivial].filter(([k]) => !m.trivialKeys.has(k)), trivialGone: [...m.trivialKeys].filter((k) => !trivial.has(k)),
+      chunks: summaryChunks.slice(m.chunks).map((b) => b.toString('base64')),
+      skipped: skipped.slice(m.skipped), directives: tail(directives, m.directives),
+      counts: [filesScanned - m.filesScanned, functions - m.functions, allocationSites - m.allocationSites, cacheHits - m.cacheHits, total - m.total],
+      unresolved: Object.entries(unresolved).map(([k, v]) => [k, v - (m.unresolved[k] ?? 0)] as [string, number]).filter(([, d]) => d !== 0),
+    });
+    type PassARecord = ReturnType<typeof capture>;
+    const replay = (a: PassARecord) => {
+      a.inferred.forEach((entries, i) => {
+        for (const [k, v, from] of entries) {
+          inferredMaps[i].set(k, v);
+          if (from !== undefined) inferred.origin.set(k, from);
+        }
+      });
+      for (const [k, v] of a.aliases) aliases.set(k, v);
+      if (a.aliases.length) model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases }).model;
+      for (const n of a.widenKnown) widenKnown.add(n);
+      for (const n of a.widenShared) widenShared.add(n);
+      for (const n of a.defined) defined.add(n);
+      for (const p of a.scannedPaths) scannedPaths.add(p);
+      for (const [f, idx] of a.again) again.set(f, new Set(idx));
+      for (const [f, calls] of a.trivial) trivial.set(f, calls);
+      for (const f of a.trivialGone) trivial.delete(f);
+      for (const c of a.chunks) summaryChunks.push(Buffer.from(c, 'base64'));
+      for (const x of a.skipped) skipOnce(x.file, x.reason);
+      for (const [f, d] of a.directives) directives.set(f, d);
+      filesScanned += a.counts[0];
+      functions += a.counts[1];
+      allocationSites += a.counts[2];
+      cacheHits += a.counts[3];
+      total += a.counts[4];
+      for (const [k, d] of a.unresolved) unresolved[k] = (unresolved[k] ?? 0) + d;
+    };
+    /** The part of a record that later shards depend on. */
+    const stateOf = (a: PassARecord) => [a.inferred, a.aliases, a.widenKnown, a.widenShared];
+    let chain = memo ? digestOf(runKey, inferredMaps.map((m) => [...m]), [...inferred.origin]) : '';
+    /** Replays the remembered record under `key`, or computes and remembers it; true on a hit. */
+    const remembered = async (key: string | undefined, compute: () => Promise<void>): Promise<boolean> => {
+      const hit = key ? memo!.read<PassARecord>(key) : undefined;
+      if (hit) {
+        replay(hit);
+        chain = digestOf(chain, stateOf(hit));
+        rememberedShards++;
+        return true;
+      }
+      const m = memo ? mark() : undefined;
+      await compute();
+      if (m) {
+        const rec = capture(m);
+        if (key) memo!.write(key, rec);
+        chain = digestOf(chain, stateOf(rec));
+      }
+      return false;
+    };
+    const shardContent: (string | undefined)[] = [];
     for (const shard of shards) {
-      trimHeap();
-      const c = await collect(shard);
-      timing(`collect ${shard[0].path} (${shard.length} files, ${c.stats.parsed} parsed, ${c.stats.cacheHits} cached, ${c.stats.widened} widened)`);
-      passA(c);
-      timing('analyse');
+      const content = memo ? shardContentDigest(shard, contentOpts) : undefined;
+      shardContent.push(content);
+      const hit = await remembered(content ? digestOf('A', runKey, content, chain) : undefined, async () => {
+        trimHeap();
+        const c = await collect(shard);
+        timing(`collect ${shard[0].path} (${shard.length} files, ${c.stats.parsed} parsed, ${c.stats.cacheHits} cached, ${c.stats.widened} widened)`);
+        passA(c);
+      });
+      if (hit) {
+        done += shard.length;
+        opts.onProgress?.(done, total);
+      }
+      timing(hit ? `remembered ${shard[0].path}` : 'analyse');
       await new Promise((r) => setImmediate(r));
     }
     timing('pass A');
     // Widening catch-up: trivial files of earlier shards that call a function a later shard
-    // found interesting, until nothing new is found.
-    for (let wanted = new Set([...widenShared].map((n) => nameHash(n))); twoPass && wanted.size;) {
-      const late = inputs.filter((i) => trivial.has(i.path) && callsAny(trivial.get(i.path)!, wanted));
-      if (!late.length) break;
-      for (const l of late) trivial.delete(l.path);
-      filesScanned -= late.length; // counted once already, as trivial
-      trimHeap();
-      const before = new Set(widenShared);
-      total += late.length;
-      const collected = await collect(late, true);
-      widen(collected.files);
-      passA(collected);
-      wanted = new Set([...widenShared].filter((n) => !before.has(n)).map((n) => nameHash(n)));
-    }
+    // found interesting, until nothing new is found. Remembered as one unit, keyed by the content
+    // of every file it may parse (the trivial ones).
+    const trivialParts = memo ? shards.map((shard) => shardContentDigest(shard, contentOpts, (i) => trivial.has(i.path))) : [];
+    const trivialContent = memo && trivialParts.every((d) => d !== undefined) ? digestOf(trivialParts) : undefined;
+    await remembered(trivialContent ? digestOf('catch-up', runKey, trivialContent, [...trivial], chain) : undefined, async () => {
+      for (let wanted = new Set([...widenShared].map((n) => nameHash(n))); twoPass && wanted.size;) {
+        const late = inputs.filter((i) => trivial.has(i.path) && callsAny(trivial.get(i.path)!, wanted));
+        if (!late.length) break;
+        for (const l of late) trivial.delete(l.path);
+        filesScanned -= late.length; // counted once already, as trivial
+        trimHeap();
+        const before = new Set(widenShared);
+        total += late.length;
+        const collected = await collect(late, true);
+        widen(collected.files);
+        passA(collected);
+        wanted = new Set([...widenShared].filter((n) => !before.has(n)).map((n) => nameHash(n)));
+      }
+    });
     timing('catch-up');
     if (twoPass) total = inputs.length + inputs.filter((i) => again.has(i.path)).length;
 
     // The global view.
     await closePool();
     trimHeap();
-    const rest = stored && store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd, (p) => !scannedPaths.has(p)) : undefined;
-    const others = rest?.files ?? [];
-    for (const f of others) for (const fn of f.functions) defined.add(fn.name);
-    /** This run's summaries, parsed one file at a time (for the graph, then for the store). */
-    const scannedRecords = function* (): Generator<FileSummaryRecord> {
-      for (const chunk of summaryChunks) {
-        for (const line of inflateRawSync(chunk).toString('utf8').split('\n')) {
-          const r = JSON.parse(line) as FileSummaryRecord;
-          for (const fn of r.functions) fn.calls = fn.calls.filter((c) => defined.has(c.callee));
-          yield r;
+    // Remembered when its inputs are those of an earlier run: the summaries of this run (chunk
+    // by chunk), what inference ended with (`chain`), and the store as the earlier run left it
+    // (the rest of the tree). Then neither the view nor the store is built again.
+    const viewKey = (storeStat: string) => (memo ? digestOf('view', runKey, chain, summaryChunks.map((c) => digestOf(c)), [...scannedPaths], storeStat) : undefined);
+    const keyNow = viewKey(statText(store));
+    const rememberedView = keyNow ? memo!.read<ViewData>(keyNow) : undefined;
+    let programView: ProgramView;
+    if (rememberedView) {
+      rememberedShards++;
+      programView = viewFromData(rememberedView);
+      timing('global view remembered');
+    } else {
+      const rest = stored && store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd, (p) => !scannedPaths.has(p)) : undefined;
+      const others = rest?.files ?? [];
+      for (const f of others) for (const fn of f.functions) defined.add(fn.name);
+      /** This run's summaries, parsed one file at a time (for the graph, then for the store). */
+      const scannedRecords = function* (): Generator<FileSummaryRecord> {
+        for (const chunk of summaryChunks) {
+          for (const line of inflateRawSync(chunk).toString('utf8').split('\n')) {
+            const r = JSON.parse(line) as FileSummaryRecord;
+            for (const fn of r.functions) fn.calls = fn.calls.filter((c) => defined.has(c.callee));
+            yield r;
+          }
         }
-      }
-    };
-    const everyRecord = function* (): Generator<FileSummaryRecord> {
-      yield* scannedRecords();
-      yield* others;
-    };
-    timing('pass A done');
-    // Only the scanned files are reported on: with the rest of the tree from the store, only the
-    // part of the graph their answers depend on takes part in the fixpoints.
-    const programView = buildGlobalView(everyRecord(), inferred, { focus: others.length ? scannedPaths : undefined });
-    timing('global view');
-    // A scan of a few files (a patch, an editor) leaves the store as the last larger scan wrote
-    // it: rewriting a whole tree's summaries would cost more than the check itself.
-    if (store && treeRoot && !opts.signal?.aborted && (!stored || scansTree || inputs.length >= SHARD_FILES)) saveSummaries(store, treeRoot, opts.cwd, scannedRecords(), scannedPaths, inferred, rest);
+      };
+      const everyRecord = function* (): Generator<FileSummaryRecord> {
+        yield* scannedRecords();
+        yield* others;
+      };
+      timing('pass A done');
+      // Only the scanned files are reported on: with the rest of the tree from the store, only the
+      // part of the graph their answers depend on takes part in the fixpoints.
+      const data = globalViewData(everyRecord(), inferred, { focus: others.length ? scannedPaths : undefined });
+      programView = viewFromData(data);
+      timing('global view');
+      // A scan of a few files (a patch, an editor) leaves the store as the last larger scan wrote
+      // it: rewriting a whole tree's summaries would cost more than the check itself.
+      if (store && treeRoot && !opts.signal?.aborted && (!stored || scansTree || inputs.length >= SHARD_FILES)) saveSummaries(store, treeRoot, opts.cwd, scannedRecords(), scannedPaths, inferred, rest);
+      // Keyed by the store as this run leaves it: what the next run with these summaries finds.
+      const keyAfter = viewKey(statText(store));
+      if (keyAfter) memo!.write(keyAfter, data);
+    }
     summaryChunks.length = 0;
     timing('store');
 
@@ -396,11 +506,29 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     };
     if (single) check(single.views);
     else {
-      for (const shard of shards) {
+      // A shard's findings, remembered under its content, its functions to check, the state
+      // pass A ended with (inferred model, aliases) and the global view's answers.
+      const viewDigest = memo ? programView.digest?.() : undefined;
+      for (const [i, shard] of shards.entries()) {
+        const files = shard.filter((f) => again.has(f.path));
+        if (!files.length) continue;
+        const content = shardContent[i];
+        const key = content && viewDigest ? digestOf('B', runKey, content, files.map((f) => [f.path, [...again.get(f.path)!]]), chain, viewDigest, rules.map((r) => r.id)) : undefined;
+        const hit = key ? memo!.read<{ raw: Diagnostic[]; skipped: typeof skipped }>(key) : undefined;
+        if (hit) {
+          rememberedShards++;
+          for (const d of hit.raw) raw.push(d);
+          for (const x of hit.skipped) skipOnce(x.file, x.reason);
+          done += files.length;
+          opts.onProgress?.(done, total);
+          continue;
+        }
+        const before = { raw: raw.length, skipped: skipped.length };
         trimHeap();
-        const collected = await collect(shard.filter((i) => again.has(i.path)), true);
+        const collected = await collect(files, true);
         const { views } = analyse(collected.files.map((f) => ({ path: f.path, facts: { ...f.facts, functions: f.facts.functions.filter((_, i) => again.get(f.path)?.has(i)) } })));
         check(views);
+        if (key) memo!.write(key, { raw: raw.slice(before.raw), skipped: skipped.slice(before.skipped) });
         await new Promise((r) => setImmediate(r));
       }
     }
@@ -427,12 +555,14 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       seconds: (performance.now() - t0) / 1000,
       unresolved,
       cacheHits,
+      ...(memo ? { rememberedShards } : {}),
     },
   };
   if (memoable && !opts.signal?.aborted) {
     const key = currentKey();
     if (key) writeMemo(cacheDir, key, result);
   }
+  memo?.prune();
   return result;
 }
 

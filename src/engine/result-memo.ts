@@ -16,7 +16,8 @@ import type { LintResult } from './lint-types.js';
 
 const KEEP = 16;
 
-function statText(file: string | undefined): string {
+/** A file's identity for keys: size, mtime and inode, or its absence. */
+export function statText(file: string | undefined): string {
   if (!file) return '-';
   try {
     const s = statSync(file);

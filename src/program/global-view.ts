@@ -8,6 +8,7 @@
  * and per edge, the same graph took about 1.3 GB of heap and kept a whole-tree run above 2 GB.
  * Records are consumed one at a time, so a caller may stream them from disk.
  */
+import { createHash } from 'node:crypto';
 import type { Witness } from '../function/view.js';
 import type { ScopeKind } from '../model/memalloc-scopes.js';
 import { slotContext } from '../model/ops-slots.js';
@@ -284,12 +285,28 @@ function focusNodes(g: Graph, focus: ReadonlySet<string> | undefined): Int32Arra
   return Int32Array.from(out);
 }
 
+/** What the global view keeps for rules, as plain data: lint.ts remembers it between runs. */
+export interface ViewData {
+  /** Calling contexts of the functions that allocate (of every function for `gfplint facts`), by nodeKey. */
+  called: [string, CalledContext][];
+  /** Summaries of callees that may sleep or wrap an allocator, by `file\0name` (static) or `\0name`. */
+  special: [string, FunctionSummary][];
+  /** Static functions that shadow a global one of the same name with a summary. */
+  shadows: string[];
+  /** How many global definitions a name with a summary has (a call resolves only to a unique one). */
+  globalCount: [string, number][];
+}
+
 /**
  * Call graph, calling contexts and may-sleep summaries over the summaries of every file of the
  * run (and, for a partial scan, those stored by a whole-tree run). `focus`: only these files are
  * reported on, so only what their answers depend on takes part in the fixpoints.
  */
 export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: Inferred, opts: { everyFunction?: boolean; focus?: ReadonlySet<string> } = {}): ProgramView {
+  return viewFromData(globalViewData(files, inferred, opts));
+}
+
+export function globalViewData(files: Iterable<FileSummaryRecord>, inferred?: Inferred, opts: { everyFunction?: boolean; focus?: ReadonlySet<string> } = {}): ViewData {
   const g = buildGraph(files);
   const active = focusNodes(g, opts.focus);
   const wanted = (f: number) => g.has(f, ALLOCATES) || opts.everyFunction === true;
@@ -299,7 +316,7 @@ export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: I
   // that allocate (all of them for `gfplint facts`), and the summaries of callees that sleep or
   // wrap an allocator, with what it takes to resolve a name as buildGraph() does (a file's
   // static function shadows a global one; several global definitions resolve to none).
-  const called = new Map<string, CalledContext>();
+  const called: [string, CalledContext][] = [];
   for (const f of active) {
     if (!wanted(f)) continue;
     const ctx = contexts.get(f);
@@ -310,7 +327,7 @@ export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: I
       callers.push(g.siteWitness(site, `'${g.name(g.siteFn[site])}()' calls '${g.name(f)}()' here`));
     }
     if (callers.length) ctx.callerSites = callers;
-    called.set(nodeKey(g.file(f), g.name(f), g.fnRng[4 * f]), ctx);
+    called.push([nodeKey(g.file(f), g.name(f), g.fnRng[4 * f]), ctx]);
   }
   const keyOf = (f: number) => (g.isLocal(f) ? `${g.file(f)}\0${g.name(f)}` : `\0${g.name(f)}`);
   const special = new Map<string, FunctionSummary>();
@@ -331,7 +348,26 @@ export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: I
     if (g.isLocal(f)) shadows.add(`${g.file(f)}\0${name}`);
     else globalCount.set(name, (globalCount.get(name) ?? 0) + 1);
   }
+  return { called, special: [...special], shadows: [...shadows], globalCount: [...globalCount] };
+}
+
+/** The rules' interface over the view's data. */
+export function viewFromData(data: ViewData): ProgramView {
+  const called = new Map(data.called);
+  const special = new Map(data.special);
+  const shadows = new Set(data.shadows);
+  const globalCount = new Map(data.globalCount);
+  let digest: string | undefined;
   return {
+    digest() {
+      if (digest === undefined) {
+        const h = createHash('sha1');
+        for (const e of data.called) h.update(JSON.stringify(e));
+        for (const e of data.special) h.update(JSON.stringify(e));
+        digest = h.update(JSON.stringify([data.shadows, data.globalCount])).digest('hex');
+      }
+      return digest;
+    },
     calledIn: (fn) => called.get(nodeKey(fn.file, fn.name, fn.facts.nameRng[0])),
     summaryOf(callee, fromFile) {
       const local = `${fromFile}\0${callee}`;

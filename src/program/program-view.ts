@@ -50,6 +50,8 @@ export interface ProgramView {
   summaryOf(callee: string, fromFile: string): FunctionSummary | undefined;
   /** Context at the call site, for witnesses. */
   contextAt?(fn: FunctionView, callIndex: number): ExecContext | undefined;
+  /** A digest of every answer the view can give (keys the memo of a shard's findings). */
+  digest?(): string;
 }
 
 /** The view used when no interprocedural information exists (single file, nothing cached). */

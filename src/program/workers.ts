@@ -308,25 +308,41 @@ function indexScope(inputs: readonly FactsInput[], opts: Pick<CollectOptions, 'c
  * unreadable last time): the caller then runs the pipeline.
  */
 export function unchangedDigest(shards: readonly (readonly FactsInput[])[], opts: Pick<CollectOptions, 'cwd' | 'paths' | 'cacheDir' | 'toolVersion'>): string | undefined {
+  const digest = createHash('sha1');
+  for (const shard of shards) {
+    const d = shardContentDigest(shard, opts);
+    if (!d) return undefined;
+    digest.update(d);
+  }
+  return digest.digest('hex');
+}
+
+/**
+ * The content of one shard's files (path and hash, or the reason it is skipped) as the stat
+ * index knows it, without reading any file; undefined when a file is not known unchanged.
+ * `only`: a subset of the shard (looked up in the shard's own index).
+ */
+export function shardContentDigest(
+  shard: readonly FactsInput[], opts: Pick<CollectOptions, 'cwd' | 'paths' | 'cacheDir' | 'toolVersion'>, only: (input: FactsInput) => boolean = () => true,
+): string | undefined {
   const cache = new FactsCache(path.join(path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir()), cacheNamespace(opts.toolVersion)));
   const prescan = new Prescanner();
   const digest = createHash('sha1');
-  for (const shard of shards) {
-    const index = new StatIndex(cache, indexScope(shard, opts), prescan.digest);
-    index.load();
-    for (const inp of shard) {
-      if (inp.abs === undefined) return undefined;
-      let st: StatLike;
-      try {
-        const s = statSync(inp.abs);
-        st = { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
-      } catch {
-        return undefined;
-      }
-      const rec = index.lookup(inp.abs, st);
-      if (!rec) return undefined;
-      digest.update(`${inp.path}\0${rec.verdict.kind === 'skip' ? `skip:${rec.verdict.reason}` : rec.hash}\n`);
+  const index = new StatIndex(cache, indexScope(shard, opts), prescan.digest);
+  index.load();
+  for (const inp of shard) {
+    if (!only(inp)) continue;
+    if (inp.abs === undefined) return undefined;
+    let st: StatLike;
+    try {
+      const s = statSync(inp.abs);
+      st = { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
+    } catch {
+      return undefined;
     }
+    const rec = index.lookup(inp.abs, st);
+    if (!rec) return undefined;
+    digest.update(`${inp.path}\0${rec.verdict.kind === 'skip' ? `skip:${rec.verdict.reason}` : rec.hash}\n`);
   }
   return digest.digest('hex');
 }
