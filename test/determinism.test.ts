@@ -157,7 +157,9 @@ describe('determinism of step 2 (workers, cache, pre-scan)', () => {
         const remembered = await sharded();
         const fresh = await lintTs(opts({ noCache: true, shardFiles: 3 }));
         expect(remembered.stats.remembered).toBeUndefined();
-        expect(remembered.stats.rememberedShards).toBeGreaterThan(0);
+        // Most of the tree's ~30 shards are replayed (the first run was cold: its memos were
+        // written once its files had been read).
+        expect(remembered.stats.rememberedShards).toBeGreaterThanOrEqual(20);
         expect(observable(remembered)).toBe(observable(fresh));
       }
     } finally {

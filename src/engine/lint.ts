@@ -60,7 +60,7 @@ const fullGc = (() => {
     return undefined;
   }
 })();
-const HEAP_SOFT_LIMIT = 768 * 1048576;
+const HEAP_SOFT_LIMIT = 512 * 1048576;
 function trimHeap(): void {
   if (fullGc && v8.getHeapStatistics().used_heap_size > HEAP_SOFT_LIMIT) fullGc();
 }
@@ -175,6 +175,11 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     if (skippedOnce.has(file)) return;
     skippedOnce.add(file);
     skip(file, reason);
+  };
+  /** A skip remembered by a shard memo, reported again as it was the first time. */
+  const replaySkip = (x: { file: string; reason: string }) => {
+    skippedOnce.add(x.file);
+    skip(x.file, x.reason);
   };
 
   // The facts of pass A must still be there for pass B: without a cache, a private one lives for this run.
@@ -358,7 +363,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       for (const [f, calls] of a.trivial) trivial.set(f, calls);
       for (const f of a.trivialGone) trivial.delete(f);
       for (const c of a.chunks) summaryChunks.push(Buffer.from(c, 'base64'));
-      for (const x of a.skipped) skipOnce(x.file, x.reason);
+      for (const x of a.skipped) replaySkip(x);
       for (const [f, d] of a.directives) directives.set(f, d);
       filesScanned += a.counts[0];
       functions += a.counts[1];
@@ -370,12 +375,18 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     /** The part of a record that later shards depend on. */
     const stateOf = (a: PassARecord) => [a.inferred, a.aliases, a.widenKnown, a.widenShared];
     let chain = memo ? digestOf(runKey, inferredMaps.map((m) => [...m]), [...inferred.origin]) : '';
-    /** Replays the remembered record under `key`, or computes and remembers it; true on a hit. */
-    const remembered = async (key: string | undefined, compute: () => Promise<void>): Promise<boolean> => {
+    /**
+     * Replays the record remembered under `keyOf(chain)`, or computes it and remembers it. The key
+     * is asked for again after computing: a cold run's stat indexes know a shard's files only
+     * once they have been read. True on a hit.
+     */
+    const remembered = async (keyOf: (incoming: string) => string | undefined, compute: () => Promise<void>): Promise<boolean> => {
+      const incoming = chain;
+      const key = memo ? keyOf(incoming) : undefined;
       const hit = key ? memo!.read<PassARecord>(key) : undefined;
       if (hit) {
         replay(hit);
-        chain = digestOf(chain, stateOf(hit));
+        chain = digestOf(incoming, stateOf(hit));
         rememberedShards++;
         return true;
       }
@@ -383,16 +394,17 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       await compute();
       if (m) {
         const rec = capture(m);
-        if (key) memo!.write(key, rec);
-        chain = digestOf(chain, stateOf(rec));
+        const after = key ?? keyOf(incoming);
+        if (after) memo!.write(after, rec);
+        chain = digestOf(incoming, stateOf(rec));
       }
       return false;
     };
-    const shardContent: (string | undefined)[] = [];
     for (const shard of shards) {
-      const content = memo ? shardContentDigest(shard, contentOpts) : undefined;
-      shardContent.push(content);
-      const hit = await remembered(content ? digestOf('A', runKey, content, chain) : undefined, async () => {
+      const hit = await remembered((incoming) => {
+        const content = shardContentDigest(shard, contentOpts);
+        return content && digestOf('A', runKey, content, incoming);
+      }, async () => {
         trimHeap();
         const c = await collect(shard);
         timing(`collect ${shard[0].path} (${shard.length} files, ${c.stats.parsed} parsed, ${c.stats.cacheHits} cached, ${c.stats.widened} widened)`);
@@ -409,9 +421,12 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     // Widening catch-up: trivial files of earlier shards that call a function a later shard
     // found interesting, until nothing new is found. Remembered as one unit, keyed by the content
     // of every file it may parse (the trivial ones).
-    const trivialParts = memo ? shards.map((shard) => shardContentDigest(shard, contentOpts, (i) => trivial.has(i.path))) : [];
-    const trivialContent = memo && trivialParts.every((d) => d !== undefined) ? digestOf(trivialParts) : undefined;
-    await remembered(trivialContent ? digestOf('catch-up', runKey, trivialContent, [...trivial], chain) : undefined, async () => {
+    const trivialBefore = [...trivial];
+    const trivialPaths = new Set(trivial.keys());
+    await remembered((incoming) => {
+      const parts = shards.map((shard) => shardContentDigest(shard, contentOpts, (i) => trivialPaths.has(i.path)));
+      return parts.every((d) => d !== undefined) ? digestOf('catch-up', runKey, parts, trivialBefore, incoming) : undefined;
+    }, async () => {
       for (let wanted = new Set([...widenShared].map((n) => nameHash(n))); twoPass && wanted.size;) {
         const late = inputs.filter((i) => trivial.has(i.path) && callsAny(trivial.get(i.path)!, wanted));
         if (!late.length) break;
@@ -509,16 +524,16 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       // A shard's findings, remembered under its content, its functions to check, the state
       // pass A ended with (inferred model, aliases) and the global view's answers.
       const viewDigest = memo ? programView.digest?.() : undefined;
-      for (const [i, shard] of shards.entries()) {
+      for (const shard of shards) {
         const files = shard.filter((f) => again.has(f.path));
         if (!files.length) continue;
-        const content = shardContent[i];
+        const content = shardContentDigest(shard, contentOpts);
         const key = content && viewDigest ? digestOf('B', runKey, content, files.map((f) => [f.path, [...again.get(f.path)!]]), chain, viewDigest, rules.map((r) => r.id)) : undefined;
         const hit = key ? memo!.read<{ raw: Diagnostic[]; skipped: typeof skipped }>(key) : undefined;
         if (hit) {
           rememberedShards++;
           for (const d of hit.raw) raw.push(d);
-          for (const x of hit.skipped) skipOnce(x.file, x.reason);
+          for (const x of hit.skipped) replaySkip(x);
           done += files.length;
           opts.onProgress?.(done, total);
           continue;

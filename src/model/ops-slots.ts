@@ -36,7 +36,16 @@ const pm = (type: string, slots: string[]) => Object.fromEntries(slots.map((s) =
 const SLOTS: Readonly<Record<string, Readonly<Record<string, SlotInfo>>>> = {
   platform_driver: { ...bound('platform_driver', ['probe', 'remove', 'remove_new']), ...pm('platform_driver', ['suspend', 'resume']) },
   pci_driver: { ...bound('pci_driver', ['probe', 'remove']), ...pm('pci_driver', ['suspend', 'resume']) },
-  usb_driver: { ...bound('usb_driver', ['probe', 'disconnect']), ...pm('usb_driver', ['suspend', 'resume', 'reset_resume', 'pre_reset', 'post_reset']) },
+  // The USB core also unbinds and rebinds a driver without reset hooks inside usb_reset_device()'s
+  // memalloc_noio_save() (drivers/usb/core/hub.c: a GFP_KERNEL there could deadlock with a mass
+  // storage or usbnet device being reset), and after system resume (driver.c usb_resume_complete()):
+  // its probe and disconnect may run where I/O is restricted.
+  usb_driver: {
+    ...Object.fromEntries(['probe', 'disconnect'].map((s) => [s, {
+      context: 'noio', why: `'${s}' of struct usb_driver may run inside usb_reset_device()'s memalloc_noio_save() scope, which rebinds drivers without reset hooks (drivers/usb/core/hub.c)`,
+    } as SlotInfo])),
+    ...pm('usb_driver', ['suspend', 'resume', 'reset_resume', 'pre_reset', 'post_reset']),
+  },
   i2c_driver: bound('i2c_driver', ['probe', 'remove']),
   ...Object.fromEntries(
     ['xenbus_driver', 'vio_driver', 'pnp_driver', 'nd_device_driver', 'amba_driver', 'mdio_driver', 'phy_driver', 'auxiliary_driver', 'rpmsg_driver',
