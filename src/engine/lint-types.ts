@@ -32,7 +32,7 @@ export interface LintOptions {
   onProgress?: (done: number, total: number) => void;
   /** false: neither use nor keep a remembered whole-run result (tests of the facts cache itself). */
   rememberResults?: boolean;
-  /** Files per shard (default 2,500); smaller only to exercise the two-pass pipeline in tests. */
+  /** Files per shard (default 1,200); smaller only to exercise the two-pass pipeline in tests. */
   shardFiles?: number;
   /** Abort promptly (SIGINT/SIGTERM). */
   signal?: AbortSignal;

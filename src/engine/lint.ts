@@ -484,7 +484,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       timing('global view');
       // A scan of a few files (a patch, an editor) leaves the store as the last larger scan wrote
       // it: rewriting a whole tree's summaries would cost more than the check itself.
-      if (store && treeRoot && !opts.signal?.aborted && (!stored || scansTree || inputs.length >= SHARD_FILES)) saveSummaries(store, treeRoot, opts.cwd, scannedRecords(), scannedPaths, inferred, rest);
+      if (store && treeRoot && !opts.signal?.aborted && (!stored || scansTree || inputs.length >= STORE_REWRITE_FILES)) saveSummaries(store, treeRoot, opts.cwd, scannedRecords(), scannedPaths, inferred, rest);
       // Keyed by the store as this run leaves it: what the next run with these summaries finds.
       const keyAfter = viewKey(statText(store));
       if (keyAfter) memo!.write(keyAfter, data);
@@ -581,8 +581,14 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   return result;
 }
 
-/** Files per shard: fs/, mm/ and block/ of 6.12 together (~2,600 files) peak near 1.1 GB. */
-const SHARD_FILES = 2500;
+/**
+ * Files per shard. A shard's facts and views are the main thread's live set during pass A
+ * (about 1 GB for 2,500 files of drivers/, which kept a cold whole-tree run above 2 GB), and a
+ * changed file costs its whole shard again; the global view does not depend on the cut.
+ */
+const SHARD_FILES = 1200;
+/** A scan of at least this many files rewrites the summary store (fewer: a patch, an editor). */
+const STORE_REWRITE_FILES = 2500;
 
 /**
  * Groups inputs by directory (one more path component at a time for a directory larger than a
