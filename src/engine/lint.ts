@@ -23,7 +23,7 @@ import { buildProgram, Inferred, inferShard, summarizeFiles, type FileSummaryRec
 import { analysisDigest, loadStoredInferred, loadSummaries, saveSummaries, storePath } from '../program/summary-store.js';
 import { codeDigest, defaultCacheDir } from '../program/facts-cache.js';
 import { extractSource, readSource } from '../program/source.js';
-import { closePool, collectFacts, shardContentDigest, unchangedDigest, type CollectResult } from '../program/workers.js';
+import { closePool, collectFacts, shardContentLines, unchangedDigest, type CollectResult } from '../program/workers.js';
 import { callsAny, defaultWiden, nameHash, widenModelNames } from '../program/prescan.js';
 import { memoKey, readMemo, statText, writeMemo } from './result-memo.js';
 import { digestOf, ShardMemo } from './shard-memo.js';
@@ -60,7 +60,7 @@ const fullGc = (() => {
     return undefined;
   }
 })();
-const HEAP_SOFT_LIMIT = 512 * 1048576;
+const HEAP_SOFT_LIMIT = 768 * 1048576;
 function trimHeap(): void {
   if (fullGc && v8.getHeapStatistics().used_heap_size > HEAP_SOFT_LIMIT) fullGc();
 }
@@ -400,9 +400,12 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       }
       return false;
     };
-    for (const shard of shards) {
+    /** Each shard's file hashes, once the stat index knows them all (read once per run). */
+    const contentLines: (string[] | undefined)[] = shards.map(() => undefined);
+    const contentOf = (i: number) => (contentLines[i] ??= shardContentLines(shards[i], contentOpts));
+    for (const [i, shard] of shards.entries()) {
       const hit = await remembered((incoming) => {
-        const content = shardContentDigest(shard, contentOpts);
+        const content = contentOf(i);
         return content && digestOf('A', runKey, content, incoming);
       }, async () => {
         trimHeap();
@@ -424,7 +427,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     const trivialBefore = [...trivial];
     const trivialPaths = new Set(trivial.keys());
     await remembered((incoming) => {
-      const parts = shards.map((shard) => shardContentDigest(shard, contentOpts, (i) => trivialPaths.has(i.path)));
+      const parts = shards.map((_, i) => contentOf(i)?.filter((l) => trivialPaths.has(l.slice(0, l.indexOf('\0')))));
       return parts.every((d) => d !== undefined) ? digestOf('catch-up', runKey, parts, trivialBefore, incoming) : undefined;
     }, async () => {
       for (let wanted = new Set([...widenShared].map((n) => nameHash(n))); twoPass && wanted.size;) {
@@ -524,10 +527,10 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       // A shard's findings, remembered under its content, its functions to check, the state
       // pass A ended with (inferred model, aliases) and the global view's answers.
       const viewDigest = memo ? programView.digest?.() : undefined;
-      for (const shard of shards) {
+      for (const [i, shard] of shards.entries()) {
         const files = shard.filter((f) => again.has(f.path));
         if (!files.length) continue;
-        const content = shardContentDigest(shard, contentOpts);
+        const content = contentOf(i);
         const key = content && viewDigest ? digestOf('B', runKey, content, files.map((f) => [f.path, [...again.get(f.path)!]]), chain, viewDigest, rules.map((r) => r.id)) : undefined;
         const hit = key ? memo!.read<{ raw: Diagnostic[]; skipped: typeof skipped }>(key) : undefined;
         if (hit) {

@@ -310,28 +310,24 @@ function indexScope(inputs: readonly FactsInput[], opts: Pick<CollectOptions, 'c
 export function unchangedDigest(shards: readonly (readonly FactsInput[])[], opts: Pick<CollectOptions, 'cwd' | 'paths' | 'cacheDir' | 'toolVersion'>): string | undefined {
   const digest = createHash('sha1');
   for (const shard of shards) {
-    const d = shardContentDigest(shard, opts);
-    if (!d) return undefined;
-    digest.update(d);
+    const lines = shardContentLines(shard, opts);
+    if (!lines) return undefined;
+    for (const l of lines) digest.update(l).update('\n');
   }
   return digest.digest('hex');
 }
 
 /**
- * The content of one shard's files (path and hash, or the reason it is skipped) as the stat
- * index knows it, without reading any file; undefined when a file is not known unchanged.
- * `only`: a subset of the shard (looked up in the shard's own index).
+ * The content of one shard's files as the stat index knows it, without reading any file: one
+ * line per input, `path\0hash` (or `path\0skip:reason`); undefined when a file is not known
+ * unchanged.
  */
-export function shardContentDigest(
-  shard: readonly FactsInput[], opts: Pick<CollectOptions, 'cwd' | 'paths' | 'cacheDir' | 'toolVersion'>, only: (input: FactsInput) => boolean = () => true,
-): string | undefined {
+export function shardContentLines(shard: readonly FactsInput[], opts: Pick<CollectOptions, 'cwd' | 'paths' | 'cacheDir' | 'toolVersion'>): string[] | undefined {
   const cache = new FactsCache(path.join(path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir()), cacheNamespace(opts.toolVersion)));
-  const prescan = new Prescanner();
-  const digest = createHash('sha1');
-  const index = new StatIndex(cache, indexScope(shard, opts), prescan.digest);
+  const index = new StatIndex(cache, indexScope(shard, opts), prescanDigest());
   index.load();
+  const lines: string[] = [];
   for (const inp of shard) {
-    if (!only(inp)) continue;
     if (inp.abs === undefined) return undefined;
     let st: StatLike;
     try {
@@ -342,9 +338,15 @@ export function shardContentDigest(
     }
     const rec = index.lookup(inp.abs, st);
     if (!rec) return undefined;
-    digest.update(`${inp.path}\0${rec.verdict.kind === 'skip' ? `skip:${rec.verdict.reason}` : rec.hash}\n`);
+    lines.push(`${inp.path}\0${rec.verdict.kind === 'skip' ? `skip:${rec.verdict.reason}` : rec.hash}`);
   }
-  return digest.digest('hex');
+  return lines;
+}
+
+let prescanDigestMemo: string | undefined;
+/** The pre-scan's identity (building a Prescanner hashes every model name: once per process). */
+function prescanDigest(): string {
+  return (prescanDigestMemo ??= new Prescanner().digest);
 }
 
 /** The stand-in widening: callers of anything that (transitively) allocates or opens a scope. */
