@@ -496,11 +496,11 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     timing('store');
 
     // Pass B (or the views of the single shard): rules.
-    const check = (views: FunctionView[]) => {
+    const check = (views: FunctionView[], program: ProgramView = programView) => {
       for (const fv of views) {
         // Rules see the model without inferred wrappers: a wrapper is checked as a function, not
         // as an allocator (rules skip functions the model lists as allocators).
-        const ctx = { model, program: programView };
+        const ctx = { model, program };
         for (const rule of rules) {
           // A rule that throws on one function loses that function's findings of that rule, not
           // the run: it is reported once per file, like any other file that could not be checked.
@@ -524,16 +524,21 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     };
     if (single) check(single.views);
     else {
-      // A shard's findings, remembered under its content, its functions to check, the state
-      // pass A ended with (inferred model, aliases) and the global view's answers.
-      const viewDigest = memo ? programView.digest?.() : undefined;
+      // A shard's findings, remembered under its content, its functions to check and the state
+      // pass A ended with (inferred model, aliases), with every question its rules asked the
+      // global view and a digest of each answer: the memo holds while those answers do (an edit
+      // elsewhere that changes other functions' contexts leaves this shard's findings alone).
+      type Query = ['called', string, string, number, string] | ['summary', string, string, string];
+      const answer = (x: unknown) => digestOf(x ?? null);
+      const stillHolds = (queries: Query[]) => programView.calledAt !== undefined && queries.every((q) =>
+        q[0] === 'called' ? answer(programView.calledAt!(q[1], q[2], q[3])) === q[4] : answer(programView.summaryOf(q[1], q[2])) === q[3]);
       for (const [i, shard] of shards.entries()) {
         const files = shard.filter((f) => again.has(f.path));
         if (!files.length) continue;
         const content = contentOf(i);
-        const key = content && viewDigest ? digestOf('B', runKey, content, files.map((f) => [f.path, [...again.get(f.path)!]]), chain, viewDigest, rules.map((r) => r.id)) : undefined;
-        const hit = key ? memo!.read<{ raw: Diagnostic[]; skipped: typeof skipped }>(key) : undefined;
-        if (hit) {
+        const key = content && programView.calledAt ? digestOf('B', runKey, content, files.map((f) => [f.path, [...again.get(f.path)!]]), chain, rules.map((r) => r.id)) : undefined;
+        const hit = key ? memo!.read<{ raw: Diagnostic[]; skipped: typeof skipped; queries: Query[] }>(key) : undefined;
+        if (hit && stillHolds(hit.queries)) {
           rememberedShards++;
           for (const d of hit.raw) raw.push(d);
           for (const x of hit.skipped) replaySkip(x);
@@ -542,11 +547,24 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
           continue;
         }
         const before = { raw: raw.length, skipped: skipped.length };
+        const queries: Query[] = [];
+        const asked: ProgramView = {
+          calledIn(fn) {
+            const a = programView.calledIn(fn);
+            queries.push(['called', fn.file, fn.name, fn.facts.nameRng[0], answer(a)]);
+            return a;
+          },
+          summaryOf(callee, fromFile) {
+            const a = programView.summaryOf(callee, fromFile);
+            queries.push(['summary', callee, fromFile, answer(a)]);
+            return a;
+          },
+        };
         trimHeap();
         const collected = await collect(files, true);
-        const { views } = analyse(collected.files.map((f) => ({ path: f.path, facts: { ...f.facts, functions: f.facts.functions.filter((_, i) => again.get(f.path)?.has(i)) } })));
-        check(views);
-        if (key) memo!.write(key, { raw: raw.slice(before.raw), skipped: skipped.slice(before.skipped) });
+        const { views } = analyse(collected.files.map((f) => ({ path: f.path, facts: { ...f.facts, functions: f.facts.functions.filter((_, k) => again.get(f.path)?.has(k)) } })));
+        check(views, key ? asked : programView);
+        if (key) memo!.write(key, { raw: raw.slice(before.raw), skipped: skipped.slice(before.skipped), queries });
         await new Promise((r) => setImmediate(r));
       }
     }

@@ -8,7 +8,6 @@
  * and per edge, the same graph took about 1.3 GB of heap and kept a whole-tree run above 2 GB.
  * Records are consumed one at a time, so a caller may stream them from disk.
  */
-import { createHash } from 'node:crypto';
 import type { Witness } from '../function/view.js';
 import type { ScopeKind } from '../model/memalloc-scopes.js';
 import { slotContext } from '../model/ops-slots.js';
@@ -357,18 +356,9 @@ export function viewFromData(data: ViewData): ProgramView {
   const special = new Map(data.special);
   const shadows = new Set(data.shadows);
   const globalCount = new Map(data.globalCount);
-  let digest: string | undefined;
   return {
-    digest() {
-      if (digest === undefined) {
-        const h = createHash('sha1');
-        for (const e of data.called) h.update(JSON.stringify(e));
-        for (const e of data.special) h.update(JSON.stringify(e));
-        digest = h.update(JSON.stringify([data.shadows, data.globalCount])).digest('hex');
-      }
-      return digest;
-    },
     calledIn: (fn) => called.get(nodeKey(fn.file, fn.name, fn.facts.nameRng[0])),
+    calledAt: (file, name, line) => called.get(nodeKey(file, name, line)),
     summaryOf(callee, fromFile) {
       const local = `${fromFile}\0${callee}`;
       const own = special.get(local);

@@ -46,12 +46,12 @@ export interface FunctionSummary {
 export interface ProgramView {
   /** The calling contexts of a function, or undefined when nothing is known interprocedurally. */
   calledIn(fn: FunctionView): CalledContext | undefined;
+  /** The same by the function's file, name and the line of its name (0-based). */
+  calledAt?(file: string, name: string, line: number): CalledContext | undefined;
   /** The summary of a callee as seen from a call in `from`'s file. */
   summaryOf(callee: string, fromFile: string): FunctionSummary | undefined;
   /** Context at the call site, for witnesses. */
   contextAt?(fn: FunctionView, callIndex: number): ExecContext | undefined;
-  /** A digest of every answer the view can give (keys the memo of a shard's findings). */
-  digest?(): string;
 }
 
 /** The view used when no interprocedural information exists (single file, nothing cached). */
