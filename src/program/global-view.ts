@@ -132,8 +132,8 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
   const S = g.strings;
   const fnFile = new IntColumn(), fnName = new IntColumn(), fnRng = new IntColumn(), fnFlags = new IntColumn(), fnSiteStart = new IntColumn();
   const siteFn = new IntColumn(), siteCallee = new IntColumn(), siteLine = new IntColumn(), siteCol = new IntColumn(), siteFlags = new IntColumn();
-  /** Static functions of .c files by (file, name); a number key: file id × 2^32 + name id. */
-  const local = new Map<number, number>();
+  /** Static functions of .c files, by file then name. */
+  const local = new Map<number, Map<number, number>>();
   const global = new Map<number, number[]>();
   const uses: { file: number; exported: string[]; addressTaken: FileSummaryRecord['addressTaken']; valueUses: string[] }[] = [];
   for (const rec of files) {
@@ -149,7 +149,11 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
       fnSiteStart.push(siteFn.length);
       if (fn.sleeps) g.sleeps.set(f, fn.sleeps);
       if (fn.transaction) g.transaction.set(f, fn.transaction);
-      if (fn.isStatic && !inHeader) local.set(file * 2 ** 32 + name, f);
+      if (fn.isStatic && !inHeader) {
+        let own = local.get(file);
+        if (!own) local.set(file, (own = new Map()));
+        own.set(name, f);
+      }
       else {
         const list = global.get(name);
         if (list) list.push(f);
@@ -190,7 +194,7 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
   const one = [0];
   const resolve = (name: number | undefined, fromFile: number): number[] => {
     if (name === undefined) return none;
-    const l = local.get(fromFile * 2 ** 32 + name);
+    const l = local.get(fromFile)?.get(name);
     if (l !== undefined) {
       one[0] = l;
       return one;
@@ -493,9 +497,14 @@ function propagateContexts(g: Graph, active: Int32Array, wanted: (f: number) => 
 
   // Reached, directly or through callers, from an ops slot that runs in reclaim or writeback or
   // with VFS locks held.
+  const ownSlots = new Map<number, Witness[] | undefined>();
   const ownSlot = (f: number): Witness[] | undefined => {
-    const info = g.slots.get(f)?.map((sl) => slotContext(sl.structType, sl.slot)).find((i) => i && i.context !== 'process');
-    return info ? [{ file: g.file(f), rng: g.nameRng(f), note: info.why }] : undefined;
+    if (!g.slots.has(f)) return undefined;
+    if (!ownSlots.has(f)) {
+      const info = g.slots.get(f)!.map((sl) => slotContext(sl.structType, sl.slot)).find((i) => i && i.context !== 'process');
+      ownSlots.set(f, info ? [{ file: g.file(f), rng: g.nameRng(f), note: info.why }] : undefined);
+    }
+    return ownSlots.get(f);
   };
   const reclaimW = someCaller((_site, caller) => {
     const own = ownSlot(caller);

@@ -113,7 +113,9 @@ function readStore(file: string, treeRoot: string, cwd: string, wanted: (display
   }
   // One JSON document per line: the header, then one line per file (a whole tree as one JSON
   // string would pass V8's string length limit).
-  const toDisplay = (p: string) => path.relative(cwd, path.join(treeRoot, p)).split(path.sep).join('/');
+  // Run from the tree's root (the usual case) the stored paths are the display paths already.
+  const atRoot = path.resolve(cwd) === path.resolve(treeRoot);
+  const toDisplay = atRoot ? (p: string) => p : (p: string) => path.relative(cwd, path.join(treeRoot, p)).split(path.sep).join('/');
   // Lines of unwanted files are not parsed: their path is read from the line's start.
   let first = true;
   const lines = function* () {
@@ -150,7 +152,7 @@ function readStore(file: string, treeRoot: string, cwd: string, wanted: (display
             if (typeof from === 'string') inferred.origin.set(fromRoot(n), toDisplay(from));
           }
         }
-      } else if (wellFormed(x)) files.push(mapPaths(x, toDisplay));
+      } else if (wellFormed(x)) files.push(atRoot ? x : mapPaths(x, toDisplay));
       else return undefined;
     }
     if (!header) return undefined;
