@@ -12,6 +12,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { lint as lintTs } from '../src/engine/lint.js';
 import type { LintOptions, LintResult } from '../src/engine/lint-types.js';
@@ -168,6 +169,20 @@ describe('determinism of step 2 (workers, cache, pre-scan)', () => {
         writeFileSync(f, text);
       }
     }
+    // Damaged memos (truncated, not gzip, valid gzip of the wrong shape) are ignored, not trusted.
+    await ageTree();
+    const memos = join(cache, 'shards');
+    readdirSync(memos).forEach((n, i) => {
+      const f = join(memos, n);
+      if (i % 3 === 0) writeFileSync(f, readFileSync(f).subarray(0, 20));
+      else if (i % 3 === 1) writeFileSync(f, 'not gzip');
+      else writeFileSync(f, gzipSync(JSON.stringify({ key: n.replace('.json.gz', ''), value: { raw: 'x', chunks: 3 } })));
+    });
+    rmSync(join(cache, 'results'), { recursive: true, force: true }); // no whole-run answer either
+    const damaged = await sharded();
+    expect(damaged.stats.remembered).toBeUndefined();
+    expect(damaged.stats.rememberedShards).toBe(0);
+    expect(observable(damaged)).toBe(observable(await lintTs(opts({ noCache: true, shardFiles: 3 }))));
   });
 
   test('the tree exercises the pre-scan and the widening', async () => {

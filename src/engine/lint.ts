@@ -26,7 +26,7 @@ import { extractSource, readSource } from '../program/source.js';
 import { closePool, collectFacts, shardContentLines, unchangedDigest, type CollectResult } from '../program/workers.js';
 import { callsAny, defaultWiden, nameHash, widenModelNames } from '../program/prescan.js';
 import { memoKey, readMemo, statText, writeMemo } from './result-memo.js';
-import { digestOf, ShardMemo } from './shard-memo.js';
+import { digestOf, hasArrays, ShardMemo } from './shard-memo.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { LintOptions, LintResult } from './lint-types.js';
 import { resolveRuleSelection } from './registry.js';
@@ -346,6 +346,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       unresolved: Object.entries(unresolved).map(([k, v]) => [k, v - (m.unresolved[k] ?? 0)] as [string, number]).filter(([, d]) => d !== 0),
     });
     type PassARecord = ReturnType<typeof capture>;
+    const validPassA = (v: unknown): v is PassARecord => hasArrays<PassARecord>('inferred', 'aliases', 'widenKnown', 'widenShared', 'defined', 'scannedPaths', 'again',
+      'trivial', 'trivialGone', 'chunks', 'skipped', 'directives', 'counts', 'unresolved')(v) && v.inferred.length === inferredMaps.length && v.counts.length === 5;
     const replay = (a: PassARecord) => {
       a.inferred.forEach((entries, i) => {
         for (const [k, v, from] of entries) {
@@ -383,7 +385,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     const remembered = async (keyOf: (incoming: string) => string | undefined, compute: () => Promise<void>): Promise<boolean> => {
       const incoming = chain;
       const key = memo ? keyOf(incoming) : undefined;
-      const hit = key ? memo!.read<PassARecord>(key) : undefined;
+      const hit = key ? memo!.read(key, validPassA) : undefined;
       if (hit) {
         replay(hit);
         chain = digestOf(incoming, stateOf(hit));
@@ -455,7 +457,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     // (the rest of the tree). Then neither the view nor the store is built again.
     const viewKey = (storeStat: string) => (memo ? digestOf('view', runKey, chain, summaryChunks.map((c) => digestOf(c)), [...scannedPaths], storeStat) : undefined);
     const keyNow = viewKey(statText(store));
-    const rememberedView = keyNow ? memo!.read<ViewData>(keyNow) : undefined;
+    const rememberedView = keyNow ? memo!.read(keyNow, hasArrays<ViewData>('called', 'special', 'shadows', 'globalCount')) : undefined;
     let programView: ProgramView;
     if (rememberedView) {
       rememberedShards++;
@@ -537,7 +539,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         if (!files.length) continue;
         const content = contentOf(i);
         const key = content && programView.calledAt ? digestOf('B', runKey, content, files.map((f) => [f.path, [...again.get(f.path)!]]), chain, rules.map((r) => r.id)) : undefined;
-        const hit = key ? memo!.read<{ raw: Diagnostic[]; skipped: typeof skipped; queries: Query[] }>(key) : undefined;
+        const hit = key ? memo!.read(key, hasArrays<{ raw: Diagnostic[]; skipped: typeof skipped; queries: Query[] }>('raw', 'skipped', 'queries')) : undefined;
         if (hit && stillHolds(hit.queries)) {
           rememberedShards++;
           for (const d of hit.raw) raw.push(d);

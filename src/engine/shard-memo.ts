@@ -32,11 +32,12 @@ export class ShardMemo {
     this.dir = path.join(cacheDir, 'shards');
   }
 
-  read<T>(key: string): T | undefined {
+  /** The value remembered under `key` if there is one and it has the shape `valid` checks. */
+  read<T>(key: string, valid: (value: unknown) => value is T): T | undefined {
     const file = path.join(this.dir, `${key}.json.gz`);
     try {
-      const r = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { key: string; value: T };
-      if (r.key !== key) return undefined;
+      const r = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { key: string; value: unknown };
+      if (r.key !== key || !valid(r.value)) return undefined;
       const now = new Date();
       utimesSync(file, now, now); // in use: kept by prune()
       return r.value;
@@ -70,4 +71,10 @@ export class ShardMemo {
       // another run pruning at the same time
     }
   }
+}
+
+/** A shape check for memo values: an object whose named fields are all arrays. */
+export function hasArrays<T>(...fields: string[]): (value: unknown) => value is T {
+  return (value: unknown): value is T =>
+    typeof value === 'object' && value !== null && fields.every((f) => Array.isArray((value as Record<string, unknown>)[f]));
 }
