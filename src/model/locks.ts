@@ -183,6 +183,10 @@ const LOCK_CALLS: Readonly<Record<string, Entry>> = {
   preempt_enable: ['release', 'preempt', null],
   preempt_enable_notrace: ['release', 'preempt', null],
   preempt_enable_no_resched: ['release', 'preempt', null],
+  // schedule() pairs preempt_disable() with this one (kernel/sched/core.c); without it schedule()
+  // looked like a function that returns with preemption disabled.
+  sched_preempt_enable_no_resched: ['release', 'preempt', null],
+  preempt_enable_no_resched_notrace: ['release', 'preempt', null],
   get_cpu: ['acquire', 'get_cpu', null],
   put_cpu: ['release', 'get_cpu', null],
   get_cpu_var: ['acquire', 'get_cpu', null],
