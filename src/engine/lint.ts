@@ -7,7 +7,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
-import vm from 'node:vm';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { AnalysisTimeout, analyzeFunction } from '../function/analyze.js';
 import type { FunctionView } from '../function/view.js';
@@ -22,6 +21,7 @@ import type { ProgramView } from '../program/program-view.js';
 import { buildProgram, Inferred, inferShard, summarizeFiles, type FileSummaryRecord, type Program } from '../program/program.js';
 import { analysisDigest, loadStoredInferred, loadSummaries, saveSummaries, storePath } from '../program/summary-store.js';
 import { codeDigest, defaultCacheDir } from '../program/facts-cache.js';
+import { fullGc } from '../program/full-gc.js';
 import { extractSource, readSource } from '../program/source.js';
 import { closePool, collectFacts, shardContentLines, unchangedDigest, type CollectResult } from '../program/workers.js';
 import { callsAny, defaultWiden, nameHash, widenModelNames } from '../program/prescan.js';
@@ -49,17 +49,8 @@ function timing(stage: string): void {
  * V8 lets the heap of a long run grow to gigabytes of garbage before a full collection: a whole
  * 6.12 tree peaked at 3.3 GB resident with a live set under 1 GB. Between shards, when the heap
  * has grown past HEAP_SOFT_LIMIT, a full collection returns it to the live set before the next
- * shard's facts arrive. (`gc` is exposed to a fresh context: flags cannot be given to `node` via
- * the launcher's shebang portably.)
+ * shard's facts arrive.
  */
-const fullGc = (() => {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    return vm.runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-})();
 const HEAP_SOFT_LIMIT = 768 * 1048576;
 function trimHeap(): void {
   if (fullGc && v8.getHeapStatistics().used_heap_size > HEAP_SOFT_LIMIT) fullGc();

@@ -7,10 +7,9 @@
  * bumped at every job start]: the main thread's watchdog reads it to find a job stuck past the
  * time budget without any message traffic.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FactsCache } from './facts-cache.js';
+import { fullGc } from './full-gc.js';
 import { runJob, type JobResult, type JobTask } from './facts-job.js';
 import { Prescanner } from './prescan.js';
 
@@ -35,13 +34,6 @@ const ctx = { cache: data.cacheRoot ? new FactsCache(data.cacheRoot) : undefined
  * loop before the next file. A collection of this small heap takes a few milliseconds.
  */
 const PARSED_JSON_PER_GC = 4 * 1024 * 1024;
-let gc: (() => void) | undefined;
-try {
-  v8.setFlagsFromString('--expose-gc');
-  gc = vm.runInNewContext('gc') as () => void;
-} catch {
-  gc = undefined;
-}
 let parsedSinceGc = 0;
 
 const queue: JobTask[][] = [];
@@ -61,7 +53,7 @@ async function drain(): Promise<void> {
         if (r.kind === 'facts' && !r.hit) parsedSinceGc += r.json.length;
         if (parsedSinceGc > PARSED_JSON_PER_GC) {
           parsedSinceGc = 0;
-          gc?.();
+          fullGc?.();
           await new Promise((res) => setImmediate(res));
         }
       }
