@@ -26,7 +26,10 @@ const STORE_FORMAT = 3;
 
 let analysisDigestMemo: string | undefined;
 
-/** A digest of every module of gfplint's own code (analysis, model, program stage). */
+/**
+ * A digest of every module of gfplint's own code: src/ (analysis, model, program stage) and the
+ * rules beside it, whose findings the per-shard memos remember.
+ */
 export function analysisDigest(): string {
   if (analysisDigestMemo) return analysisDigestMemo;
   const h = createHash('sha1');
@@ -52,6 +55,7 @@ export function analysisDigest(): string {
     }
   };
   walk(src);
+  walk(path.resolve(src, '..', 'rules'));
   return (analysisDigestMemo = h.digest('hex').slice(0, 12));
 }
 
