@@ -293,6 +293,18 @@ const LOCK_CALLS: Readonly<Record<string, Entry>> = {
   mmap_read_unlock: ['release', 'rwsem_read', 0],
   mmap_write_lock: ['acquire', 'rwsem_write', 0],
   mmap_write_unlock: ['release', 'rwsem_write', 0],
+  // The device mutex (include/linux/device.h) and its USB spellings, which are macros
+  // (include/linux/usb.h: `#define usb_lock_device(udev) device_lock(&(udev)->dev)`), so no
+  // definition is there to infer them from. usb_lock_device_for_reset() returns 0 when it locked.
+  device_lock: ['acquire', 'mutex', 0],
+  device_trylock: ['tryacquire', 'mutex', 0, 'nonzero'],
+  device_lock_interruptible: ['tryacquire', 'mutex', 0, 'zero'],
+  device_unlock: ['release', 'mutex', 0],
+  usb_lock_device: ['acquire', 'mutex', 0],
+  usb_trylock_device: ['tryacquire', 'mutex', 0, 'nonzero'],
+  usb_lock_device_interruptible: ['tryacquire', 'mutex', 0, 'zero'],
+  usb_lock_device_for_reset: ['tryacquire', 'mutex', 0, 'zero'],
+  usb_unlock_device: ['release', 'mutex', 0],
   // Page-table locks (include/linux/mm.h): the spinlock is the `ptl` argument.
   pte_offset_map_lock: ['acquire', 'spinlock', 3],
   pte_unmap_unlock: ['release', 'spinlock', 1],
