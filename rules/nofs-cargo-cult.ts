@@ -43,8 +43,8 @@ export default defineRule({
       if (a.gfpImplied || !a.ctx.precise || a.ctx.mayScopes.length || a.ctx.mayHeld.length) continue;
       if (!mustAll(a.gfp, (m) => isNofsLike(model, m) || isNoioLike(model, m))) continue;
       const callers = called.knownCallers
-        ? `its ${called.knownCallers} known caller${called.knownCallers === 1 ? '' : 's'}${called.processSlot ? ' and its ops slot' : ''}`
-        : 'its ops slot (plain process context)';
+        ? `its ${called.knownCallers} known caller${called.knownCallers === 1 ? '' : 's'}${called.processSlot ? ' and its entry point' : ''}`
+        : 'its entry point (plain process context)';
       const where = STORAGE_PATHS.test(fn.file) ? '' : '; outside fs/, mm/, block/ and storage code a NOFS need is rare';
       yield {
         message: 'noReason',

@@ -67,6 +67,12 @@ const SLOTS: Readonly<Record<string, Readonly<Record<string, SlotInfo>>>> = {
     ['module_init', 'module_exit', ...['pure', 'early', 'core', 'postcore', 'arch', 'subsys', 'fs', 'rootfs', 'device', 'late'].flatMap((l) => [`${l}_initcall`, `${l}_initcall_sync`])]
       .map((s) => [s, { context: 'process', why: `'${s}()' registers an initcall or module exit, which runs in the loading task with no lock held (init/main.c do_one_initcall(), kernel/module/main.c)` } as SlotInfo]),
   ),
+  // Work functions, recorded by the program stage from INIT_WORK() and the queues their work is
+  // queued on (src/model/workqueues.ts): slot `plain` or `reclaim`.
+  workqueue: {
+    plain: { context: 'process', why: 'work queued only on workqueues without WQ_MEM_RECLAIM runs in a kworker with no lock of the code that queued it, and reclaim never waits for it (kernel/workqueue.c process_one_work(), check_flush_dependency())' },
+    reclaim: { context: 'reclaim', why: 'work queued on a WQ_MEM_RECLAIM workqueue is what memory reclaim may wait for (Documentation/core-api/workqueue.rst)' },
+  },
   dev_pm_ops: pm('dev_pm_ops', [
     'prepare', 'complete', 'suspend', 'resume', 'freeze', 'thaw', 'poweroff', 'restore', 'suspend_late', 'resume_early', 'freeze_late', 'thaw_early',
     'poweroff_late', 'restore_early', 'suspend_noirq', 'resume_noirq', 'freeze_noirq', 'thaw_noirq', 'poweroff_noirq', 'restore_noirq',

@@ -11,6 +11,7 @@
 import type { Witness } from '../function/view.js';
 import type { ScopeKind } from '../model/memalloc-scopes.js';
 import { slotContext } from '../model/ops-slots.js';
+import { WORK_SLOT_TYPE, workKind, type QueueKind, type WorkFacts } from '../model/workqueues.js';
 import type { Rng } from '../syntax/facts.js';
 import type { CalledContext, FunctionSummary, ProgramView } from './program-view.js';
 import type { FileSummaryRecord, Inferred, SiteSummary } from './program.js';
@@ -135,7 +136,15 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
   /** Static functions of .c files, by file then name. */
   const local = new Map<number, Map<number, number>>();
   const global = new Map<number, number[]>();
-  const uses: { file: number; exported: string[]; addressTaken: FileSummaryRecord['addressTaken']; valueUses: string[] }[] = [];
+  const uses: { file: number; exported: string[]; addressTaken: FileSummaryRecord['addressTaken']; valueUses: string[]; workInits?: WorkFacts['inits'] }[] = [];
+  // Work queued and workqueues allocated anywhere in the tree, by key (src/model/workqueues.ts).
+  const queuesByKey = new Map<string, string[]>();
+  const allocsByKey = new Map<string, QueueKind[]>();
+  const push = <T>(m: Map<string, T[]>, k: string, v: T) => {
+    const l = m.get(k);
+    if (l) l.push(v);
+    else m.set(k, [v]);
+  };
   for (const rec of files) {
     const file = S.id(rec.path);
     const inHeader = rec.path.endsWith('.h');
@@ -176,7 +185,12 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
         }
       }
     }
-    if (rec.exported.length || rec.addressTaken.length || rec.valueUses.length) uses.push({ file, exported: rec.exported, addressTaken: rec.addressTaken, valueUses: rec.valueUses });
+    if (rec.work) {
+      for (const q of rec.work.queues) for (const k of q.keys) push(queuesByKey, k, q.queue);
+      for (const a of rec.work.allocs) push(allocsByKey, a.key, a.kind);
+    }
+    const workInits = rec.work?.inits.length ? rec.work.inits : undefined;
+    if (rec.exported.length || rec.addressTaken.length || rec.valueUses.length || workInits) uses.push({ file, exported: rec.exported, addressTaken: rec.addressTaken, valueUses: rec.valueUses, workInits });
   }
   fnSiteStart.push(siteFn.length);
   g.fnFile = fnFile.done();
@@ -213,6 +227,11 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
     for (const e of u.exported) for (const f of resolve(byName(e), u.file)) g.fnFlags[f] |= EXPORTED;
     for (const a of u.addressTaken) for (const f of resolve(byName(a.name), u.file)) addSlot(f, { structType: a.structType, slot: a.slot });
     for (const v of u.valueUses) for (const f of resolve(byName(v), u.file)) addSlot(f, {});
+    // A work function runs where its queues say; on a queue gfplint cannot read it has an unknown caller.
+    for (const w of u.workInits ?? []) {
+      const kind = workKind(w.key, queuesByKey, allocsByKey);
+      for (const f of resolve(byName(w.fn), u.file)) addSlot(f, kind === 'unknown' ? {} : { structType: WORK_SLOT_TYPE, slot: kind });
+    }
   }
   // Edges: each site to its callees; callers of f in site order (the order of the records).
   const sites = g.siteFn.length;

@@ -27,6 +27,7 @@ import { ALLOCATOR_ROWS } from '../model/allocators.js';
 import { lockCallNames } from '../model/locks.js';
 import { SCOPE_FUNCTIONS, scopeProviders } from '../model/memalloc-scopes.js';
 import type { KernelVersion } from '../model/version.js';
+import { WORKQUEUE_CALLS } from '../model/workqueues.js';
 import type { FileFacts } from '../syntax/facts.js';
 
 /** Mentions that make a file matter wherever they appear (code, macro or comment). */
@@ -85,6 +86,8 @@ export function modelCallNames(): string[] {
   for (const r of ALLOCATOR_ROWS) names.add(r.name);
   for (const n of Object.keys(SCOPE_FUNCTIONS)) names.add(n);
   for (const n of lockCallNames()) names.add(n);
+  // Queue sites decide a work function's context (model/workqueues.ts): every one must be seen.
+  for (const n of WORKQUEUE_CALLS) names.add(n);
   names.add('guard');
   names.add('scoped_guard');
   names.add('scoped_cond_guard');

@@ -14,6 +14,7 @@ import type { LockCall } from '../model/locks.js';
 import type { ScopeKind, ScopeProvider } from '../model/memalloc-scopes.js';
 import { TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
 import type { Expr } from '../syntax/expr.js';
+import { workCallFacts, workqueueAllocFact, type WorkFacts } from '../model/workqueues.js';
 import type { FileFacts, Rng } from '../syntax/facts.js';
 import { buildGlobalView } from './global-view.js';
 import type { ProgramView } from './program-view.js';
@@ -254,6 +255,8 @@ export interface FileSummaryRecord {
   addressTaken: { name: string; structType?: string; slot?: string }[];
   /** Function names used as values inside bodies (callback arguments, stored pointers). */
   valueUses: string[];
+  /** Work registrations, queue sites and workqueue allocations (src/model/workqueues.ts); absent when none. */
+  work?: WorkFacts;
   functions: FnSummaryRecord[];
 }
 
@@ -273,15 +276,27 @@ export function summarizeFiles(files: { path: string; facts: FileFacts }[], view
     const fviews = byFile.get(f.path) ?? [];
     const model = modelFor(f.path);
     const valueUses = new Set<string>();
+    const work: WorkFacts = { inits: [], queues: [], allocs: [] };
     for (const v of fviews) {
-      for (const c of v.facts.calls) for (const a of c.args) valueName(a, valueUses);
-      for (const op of v.facts.ops) if (op.op === 'assign') valueName(op.r, valueUses);
+      for (const c of v.facts.calls) {
+        // A work function handed to INIT_WORK() is called by the workqueue, whose context the
+        // program stage works out from the queues: not an unknown caller.
+        const { registered } = c.indirect ? {} : workCallFacts(c, work);
+        for (const a of c.args) valueName(a, valueUses, registered);
+      }
+      for (const op of v.facts.ops) {
+        if (op.op !== 'assign') continue;
+        valueName(op.r, valueUses);
+        workqueueAllocFact(op.l, op.r, work);
+      }
     }
+    const hasWork = work.inits.length > 0 || work.queues.length > 0 || work.allocs.length > 0;
     return {
       path: f.path,
       exported: f.facts.exported,
       addressTaken: f.facts.addressTaken.map((a) => ({ name: a.name, structType: a.structType, slot: a.slot })),
       valueUses: [...valueUses],
+      ...(hasWork ? { work } : {}),
       functions: fviews.map((v) => summarizeFunction(v, model)),
     };
   });
@@ -336,8 +351,8 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
 }
 
 /** A function name used as a value (callback argument, stored pointer) has callers we cannot see. */
-function valueName(e: Expr, out: Set<string>): void {
+function valueName(e: Expr, out: Set<string>, except?: string): void {
   const x = e.k === 'un' && e.op === '&' ? e.e : e.k === 'cast' ? e.e : e;
-  if (x.k === 'id') out.add(x.name);
+  if (x.k === 'id' && x.name !== except) out.add(x.name);
 }
 

@@ -91,6 +91,7 @@ const isRng = (r: unknown): r is Rng => Array.isArray(r) && r.length === 4 && r.
 function wellFormed(f: unknown): f is FileSummaryRecord {
   const x = f as FileSummaryRecord;
   return !!x && typeof x.path === 'string' && Array.isArray(x.exported) && Array.isArray(x.addressTaken) && Array.isArray(x.valueUses) &&
+    (x.work === undefined || (Array.isArray(x.work.inits) && Array.isArray(x.work.queues) && Array.isArray(x.work.allocs))) &&
     Array.isArray(x.functions) && x.functions.every((fn) => typeof fn.name === 'string' && typeof fn.file === 'string' && isRng(fn.nameRng) && Array.isArray(fn.calls));
 }
 
