@@ -1,9 +1,8 @@
 import { isNofsLike, isNoioLike, mustAll } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
-import { TRANSACTION_HANDLE_TYPE } from '../src/model/ops-slots.js';
+import { STORAGE_CODE, TRANSACTION_HANDLE_TYPE } from '../src/model/ops-slots.js';
 
 /** Where reclaim recursion into the fs or block layer is a real hazard (spec §6(e), §6(g)). */
-const STORAGE_PATHS = /^(?:.*\/)?(fs|mm|block|drivers\/(md|block|scsi|nvme|mtd)|net\/(ceph|9p|sunrpc|rxrpc))\//;
 /** Function names of writeback and reclaim paths, where NOFS is the point. */
 const RECLAIM_NAME = /writepage|writeback|shrink|evict|reclaim|_wb_|flush_work|swap_/;
 
@@ -23,13 +22,15 @@ export default defineRule({
       '(Documentation/core-api/gfp_mask-from-fs-io.rst: the per-call flags are the legacy method, and "just in case" use is abuse that causes over-reclaim). ' +
       'NOFS is needed where reclaim recursing into the filesystem could deadlock: with a lock that reclaim may take, inside a transaction or journal handle, ' +
       'or in reclaim and writeback themselves. This rule looks for any such reason in the function and in every context it runs in (its known callers, ' +
-      'transitively, and the ops-table slot it is reached through) and asks the question when it finds none.',
+      'transitively, and the entry point it is reached through: an ops-table slot, an initcall, or the workqueue its work item is queued on) and asks the question when it finds none.',
     fix: 'If nothing in the call chain holds a lock or a transaction that reclaim needs, use `GFP_KERNEL`. If something does, open a memalloc scope where it begins ' +
       '(the lock or the transaction start) with a comment naming the hazard, and use `GFP_KERNEL` inside it.',
     limitations:
       'Severity is info: it is a question to the author. Functions with callers gfplint cannot see (exported, address taken outside a known ops slot, or non-static ' +
       'and never called in the scanned files) get no verdict. Locks the caller holds through a structure gfplint cannot follow are not seen; a comment mentioning locks, ' +
-      'reclaim, journals or transactions in the function counts as a reason.',
+      'reclaim, journals or transactions in the function counts as a reason. A work function gets a verdict only when every queue site of its work item (matched by field name, ' +
+      'tree-wide) is on a system workqueue or on one allocated with constant flags, and only outside storage code, where work often completes what reclaim waits for; ' +
+      'work declared with `DECLARE_WORK()` or on the stack is not followed.',
     references: ['Documentation/core-api/gfp_mask-from-fs-io.rst', 'Documentation/core-api/memory-allocation.rst', 'include/linux/sched/mm.h'],
   },
   *check(fn, { model, program }) {
@@ -45,7 +46,7 @@ export default defineRule({
       const callers = called.knownCallers
         ? `its ${called.knownCallers} known caller${called.knownCallers === 1 ? '' : 's'}${called.processSlot ? ' and its entry point' : ''}`
         : 'its entry point (plain process context)';
-      const where = STORAGE_PATHS.test(fn.file) ? '' : '; outside fs/, mm/, block/ and storage code a NOFS need is rare';
+      const where = STORAGE_CODE.test(fn.file) ? '' : '; outside fs/, mm/, block/ and storage code a NOFS need is rare';
       yield {
         message: 'noReason',
         at: a.gfpRng,

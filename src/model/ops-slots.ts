@@ -159,5 +159,11 @@ export function slotContext(structType: string | undefined, slot: string | undef
  */
 export const EARLY_BOOT: ReadonlySet<string> = new Set(['start_kernel']);
 
+/**
+ * Filesystems, memory management, the block layer, and storage and network-filesystem drivers:
+ * the code whose work reclaim and writeback may end up waiting for.
+ */
+export const STORAGE_CODE = /^(?:.*\/)?(fs|mm|block|drivers\/(md|block|scsi|nvme|mtd)|net\/(ceph|9p|sunrpc|rxrpc))\//;
+
 /** Types of a live transaction or journal handle: holding one is a reason for NOFS (spec §5). */
 export const TRANSACTION_HANDLE_TYPE = /\b(handle_t|struct\s+(btrfs_trans_handle|xfs_trans|jbd2_journal_handle|bch_fs_trans|btree_trans))\s*\*/;
