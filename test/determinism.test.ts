@@ -8,7 +8,7 @@
  * dist/ (`npm test` builds first); under vitest the TypeScript pipeline runs its jobs in-process,
  * and it must agree with the compiled one too.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -66,6 +66,12 @@ beforeAll(() => {
   // Takes a lock and calls the same function: kept by the pre-scan itself.
   writeFileSync(join(tree, 'locker.c'), 'static void locked(void)\n{\n\tspin_lock(&l);\n\tmake_buffer();\n\tspin_unlock(&l);\n}\n');
   writeFileSync(join(tree, 'maker.c'), 'void *make_buffer(void)\n{\n\treturn kmalloc(64, GFP_KERNEL);\n}\n');
+  // A caller whose shard comes before the shard defining the allocator wrapper it calls: only
+  // settling lets the sharded run see the wrapper.
+  mkdirSync(join(tree, 'a-early'));
+  mkdirSync(join(tree, 'z-late'));
+  writeFileSync(join(tree, 'a-early', 'user.c'), 'static void poll_dev(struct dev *d)\n{\n\tspin_lock(&d->lock);\n\td->buf = zl_alloc(d, GFP_KERNEL);\n\tspin_unlock(&d->lock);\n}\n');
+  writeFileSync(join(tree, 'z-late', 'wrap.c'), 'void *zl_alloc(struct dev *d, gfp_t gfp)\n{\n\treturn kmalloc(d->size, gfp);\n}\n');
   writeFileSync(join(tree, 'empty.c'), '');
   writeFileSync(join(tree, 'latin1.c'), Buffer.from([0x2f, 0x2a, 0xe9, 0x2a, 0x2f, 0x0a]));
 });
@@ -101,6 +107,7 @@ describe('determinism of step 2 (workers, cache, pre-scan)', () => {
     const sharded = await lintTs(opts({ noCache: true, shardFiles: 3 }));
     const cached = await lintTs(opts({ cacheDir: cache, shardFiles: 3 }));
     expect(whole.findings.length).toBeGreaterThan(50);
+    expect(whole.findings.filter((f) => f.file === 'a-early/user.c').map((f) => `${f.rule}:${f.line}`)).toEqual(['sleep-in-atomic:4']);
     expect(observable(sharded)).toBe(observable(whole));
     expect(observable(cached)).toBe(observable(whole));
   });

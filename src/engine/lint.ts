@@ -26,7 +26,7 @@ import { extractSource, readSource } from '../program/source.js';
 import { closePool, collectFacts, shardContentLines, unchangedDigest, type CollectResult } from '../program/workers.js';
 import { callsAny, defaultWiden, nameHash, widenModelNames } from '../program/prescan.js';
 import { memoKey, readMemo, statText, writeMemo } from './result-memo.js';
-import { digestOf, hasArrays, ShardMemo } from './shard-memo.js';
+import { digestOf, hasArrays, LoggedMap, ShardMemo } from './shard-memo.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { LintOptions, LintResult } from './lint-types.js';
 import { resolveRuleSelection } from './registry.js';
@@ -220,6 +220,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     return { views, analysed };
   };
 
+  /** Allocation sites per analysed file, so that settling (below) can count a file again. */
+  const sitesOf = new LoggedMap<string, number>();
   const count = (analysed: AnalysedFile[], views: FunctionView[]) => {
     filesScanned += analysed.length;
     functions += views.length;
@@ -227,6 +229,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       allocationSites += fv.allocations.length;
       for (const a of fv.allocations) if (a.gfp.kind === 'unknown') for (const u of a.gfp.unresolved) unresolved[u] = (unresolved[u] ?? 0) + 1;
     }
+    for (const [f, n] of sitesPerFile(analysed, views)) sitesOf.set(f, n);
     for (const f of analysed) if (f.facts.directives.length) directives.set(f.path, f.facts.directives);
   };
 
@@ -278,12 +281,21 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     // nothing, while the same summaries as objects made it mark a gigabyte at every major
     // collection (and as text they took 700 MB).
     const summaryChunks: Buffer[] = [];
+    /** Per chunk, the sorted name hashes of every callee its summaries record: which chunks settling must read. */
+    const chunkCalls: number[][] = [];
     /** Every function name defined in the run: a call to anything else cannot lead to a summary. */
     const defined = new Set<string>();
     /** The files those summaries describe. */
     const scannedPaths = new Set<string>();
     /** For pass B: the functions of each file that a rule could report on, by index. */
-    const again = new Map<string, Set<number>>();
+    const again = new LoggedMap<string, Set<number>>();
+    /**
+     * Settling: the summary chunk from which each globally inferred name (wrapper, provider,
+     * closer, lock wrapper) was known, and the chunk holding each file's current record when a
+     * later step analysed it again.
+     */
+    const nameEpoch = new LoggedMap<string, number>();
+    const lastChunkOf = new LoggedMap<string, number>();
     let single: { analysed: AnalysedFile[]; views: FunctionView[] } | undefined;
     const trivial = new Map<string, number[]>();
     const passA = (collected: CollectResult) => {
@@ -294,42 +306,67 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       for (const f of collected.files) for (const m of f.facts.macros) if (!aliases.has(m.name)) aliases.set(m.name, m.expr);
       model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases }).model;
       const { views, analysed } = analyse(collected.files);
-      const current = inferShard(views, model, inferred, true);
-      const lines: string[] = [];
-      for (const s of summarizeFiles(analysed, current, modelFor)) {
-        if (!s.functions.length && !s.exported.length && !s.addressTaken.length) continue;
-        for (const fn of s.functions) defined.add(fn.name);
-        scannedPaths.add(s.path);
-        lines.push(JSON.stringify(s));
-      }
-      if (lines.length) summaryChunks.push(deflateRawSync(lines.join('\n'), { level: 1 }));
+      const { current } = inferAndSummarize(views, analysed);
       count(analysed, current);
       if (!twoPass) single = { analysed, views: current };
-      else {
-        const indexOf = new Map<FunctionFacts, number>();
-        for (const f of analysed) f.facts.functions.forEach((fn, i) => indexOf.set(fn, i));
-        for (const v of current) {
-          if (!mayReport(v)) continue;
-          const set = again.get(v.file) ?? new Set<number>();
-          set.add(indexOf.get(v.facts)!);
-          again.set(v.file, set);
+      else selectAgain(analysed, current);
+    };
+    /** Inference over one batch, then its summaries as the next chunk: the final views, and the files the chunk describes. */
+    const inferAndSummarize = (views: FunctionView[], analysed: AnalysedFile[]) => {
+      const sizes = inferredMaps.map((m) => m.size);
+      const current = inferShard(views, model, inferred, true);
+      // What this batch inferred is known to its own chunk and to every later one.
+      const epoch = summaryChunks.length;
+      inferredMaps.forEach((m, i) => {
+        for (const k of tail(m.keys(), sizes[i])) if (k.startsWith('\0')) nameEpoch.set(k.slice(1), epoch);
+      });
+      const lines: string[] = [];
+      const paths: string[] = [];
+      const callees = new Set<string>();
+      for (const s of summarizeFiles(analysed, current, modelFor)) {
+        if (!s.functions.length && !s.exported.length && !s.addressTaken.length) continue;
+        for (const fn of s.functions) {
+          defined.add(fn.name);
+          for (const c of fn.calls) callees.add(c.callee);
         }
+        scannedPaths.add(s.path);
+        paths.push(s.path);
+        lines.push(JSON.stringify(s));
       }
+      if (lines.length) {
+        summaryChunks.push(deflateRawSync(lines.join('\n'), { level: 1 }));
+        chunkCalls.push([...callees].map((n) => nameHash(n)).sort((a, b) => a - b));
+      }
+      return { current, written: lines.length ? paths : [] };
+    };
+    /** For pass B: the functions of each analysed file that a rule could report on. */
+    const selectAgain = (analysed: AnalysedFile[], current: FunctionView[]) => {
+      const indexOf = new Map<FunctionFacts, number>();
+      for (const f of analysed) f.facts.functions.forEach((fn, i) => indexOf.set(fn, i));
+      const sets = new Map<string, Set<number>>(analysed.map((f) => [f.path, new Set<number>()]));
+      for (const v of current) if (mayReport(v)) sets.get(v.file)?.add(indexOf.get(v.facts)!);
+      for (const [f, set] of sets) if (set.size || again.has(f)) again.set(f, set);
     };
     // Per-shard memos (shard-memo.ts): what a shard's pass A added to the run's state, keyed by
     // its files' content and the state the shards before it left (`chain`).
     const inferredMaps = [inferred.wrappers, inferred.providers, inferred.closers, inferred.lockWrappers] as Map<string, unknown>[];
     const mark = () => ({
       inferred: inferredMaps.map((m) => m.size), aliases: aliases.size, widenKnown: widenKnown.size, widenShared: widenShared.size,
-      defined: defined.size, scannedPaths: scannedPaths.size, again: again.size, trivialKeys: new Set(trivial.keys()), chunks: summaryChunks.length,
+      defined: defined.size, scannedPaths: scannedPaths.size, again: again.log.length, trivialKeys: new Set(trivial.keys()), chunks: summaryChunks.length,
+      sitesOf: sitesOf.log.length, nameEpoch: nameEpoch.log.length, lastChunkOf: lastChunkOf.log.length,
       skipped: skipped.length, directives: directives.size, filesScanned, functions, allocationSites, cacheHits, total, unresolved: { ...unresolved },
     });
-    const tail = <T>(it: Iterable<T>, from: number) => [...it].slice(from);
+    function tail<T>(it: Iterable<T>, from: number) {
+      return [...it].slice(from);
+    }
     const capture = (m: ReturnType<typeof mark>) => ({
       inferred: inferredMaps.map((map, i) => tail(map, m.inferred[i]).map(([k, v]) => [k, v, inferred.origin.get(k)] as [string, unknown, string | undefined])),
       aliases: tail(aliases, m.aliases), widenKnown: tail(widenKnown, m.widenKnown), widenShared: tail(widenShared, m.widenShared),
       defined: tail(defined, m.defined), scannedPaths: tail(scannedPaths, m.scannedPaths),
-      again: tail(again, m.again).map(([f, set]) => [f, [...set]] as [string, number[]]),
+      again: again.since(m.again).map(([f, set]) => [f, [...set]] as [string, number[]]),
+      // Chunk indices relative to the first chunk of the step: a replay may start at another.
+      sitesOf: sitesOf.since(m.sitesOf), nameEpoch: relative(nameEpoch.since(m.nameEpoch), -m.chunks), lastChunkOf: relative(lastChunkOf.since(m.lastChunkOf), -m.chunks),
+      chunkCalls: chunkCalls.slice(m.chunks),
       trivial: [...trivial].filter(([k]) => !m.trivialKeys.has(k)), trivialGone: [...m.trivialKeys].filter((k) => !trivial.has(k)),
       chunks: summaryChunks.slice(m.chunks).map((b) => b.toString('base64')),
       skipped: skipped.slice(m.skipped), directives: tail(directives, m.directives),
@@ -337,7 +374,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       unresolved: Object.entries(unresolved).map(([k, v]) => [k, v - (m.unresolved[k] ?? 0)] as [string, number]).filter(([, d]) => d !== 0),
     });
     type PassARecord = ReturnType<typeof capture>;
-    const validPassA = (v: unknown): v is PassARecord => hasArrays<PassARecord>('inferred', 'aliases', 'widenKnown', 'widenShared', 'defined', 'scannedPaths', 'again',
+    const validPassA = (v: unknown): v is PassARecord => hasArrays<PassARecord>('inferred', 'aliases', 'widenKnown', 'widenShared', 'defined', 'scannedPaths', 'again', 'sitesOf', 'nameEpoch', 'lastChunkOf', 'chunkCalls',
       'trivial', 'trivialGone', 'chunks', 'skipped', 'directives', 'counts', 'unresolved')(v) && v.inferred.length === inferredMaps.length && v.counts.length === 5;
     const replay = (a: PassARecord) => {
       a.inferred.forEach((entries, i) => {
@@ -353,6 +390,11 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       for (const n of a.defined) defined.add(n);
       for (const p of a.scannedPaths) scannedPaths.add(p);
       for (const [f, idx] of a.again) again.set(f, new Set(idx));
+      const base = summaryChunks.length;
+      for (const [f, n] of a.sitesOf) sitesOf.set(f, n);
+      for (const [n, e] of a.nameEpoch) nameEpoch.set(n, e + base);
+      for (const [f, k] of a.lastChunkOf) lastChunkOf.set(f, k + base);
+      for (const c of a.chunkCalls) chunkCalls.push(c);
       for (const [f, calls] of a.trivial) trivial.set(f, calls);
       for (const f of a.trivialGone) trivial.delete(f);
       for (const c of a.chunks) summaryChunks.push(Buffer.from(c, 'base64'));
@@ -396,6 +438,15 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     /** Each shard's file hashes, once the stat index knows them all (read once per run). */
     const contentLines: (string[] | undefined)[] = shards.map(() => undefined);
     const contentOf = (i: number) => (contentLines[i] ??= shardContentLines(shards[i], contentOpts));
+    /** This run's current summaries with the index of their chunk, one file at a time (a settled file's old record is skipped). */
+    const currentRecords = function* (): Generator<[FileSummaryRecord, number]> {
+      for (const [k, chunk] of summaryChunks.entries()) {
+        for (const line of inflateRawSync(chunk).toString('utf8').split('\n')) {
+          const r = JSON.parse(line) as FileSummaryRecord;
+          if ((lastChunkOf.get(r.path) ?? k) === k) yield [r, k];
+        }
+      }
+    };
     for (const [i, shard] of shards.entries()) {
       const hit = await remembered((incoming) => {
         const content = contentOf(i);
@@ -438,7 +489,62 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       }
     });
     timing('catch-up');
-    if (twoPass) total = inputs.length + inputs.filter((i) => again.has(i.path)).length;
+
+    // Settling. A shard is analysed with what the shards before it inferred, so a function that
+    // calls a wrapper, provider or lock wrapper defined in a later shard (drivers/net/usb/ calling
+    // usb_submit_urb() of drivers/usb/core/) was analysed without knowing it. Such files are
+    // analysed again with everything inferred, and their new summaries supersede the old ones,
+    // until no file calls a name inferred after it was analysed: a tree's findings must not
+    // depend on the order or size of its shards. Each batch is remembered like a shard.
+    /** Files whose current record calls a name inferred after it was written, among names inferred from chunk `since` on. */
+    const staleFiles = (since: number): string[] => {
+      const late = [...nameEpoch].filter(([, epoch]) => epoch >= since).map(([name, epoch]) => ({ name, epoch, hash: nameHash(name) }));
+      if (!late.length) return [];
+      const stale = new Set<string>();
+      for (const [k, chunk] of summaryChunks.entries()) {
+        const calls = chunkCalls[k];
+        if (!late.some((l) => l.epoch > k && sortedHas(calls, l.hash))) continue;
+        for (const line of inflateRawSync(chunk).toString('utf8').split('\n')) {
+          const r = JSON.parse(line) as FileSummaryRecord;
+          if ((lastChunkOf.get(r.path) ?? k) !== k) continue;
+          if (r.functions.some((fn) => fn.calls.some((c) => (nameEpoch.get(c.callee) ?? -1) > k))) stale.add(r.path);
+        }
+      }
+      return inputs.filter((i) => stale.has(i.path)).map((i) => i.path);
+    };
+    const inputOf = new Map(inputs.map((i) => [i.path, i]));
+    // A round settles every file calling a name known before it started; what the next round can
+    // find stale is only what the last round's batches inferred.
+    for (let round = 0, since = 0; twoPass && round < MAX_SETTLE_ROUNDS; round++) {
+      const stale = staleFiles(since);
+      if (!stale.length) break;
+      since = summaryChunks.length;
+      total += stale.length;
+      // In batches of a quarter shard: these files call more than most, and their views and
+      // inference state are what the heap holds at once.
+      for (let b = 0; b < stale.length; b += SETTLE_BATCH) {
+        const batch = stale.slice(b, b + SETTLE_BATCH).map((p) => inputOf.get(p)!);
+        const hit = await remembered((incoming) => {
+          const content = shardContentLines(batch, contentOpts);
+          return content && digestOf('settle', runKey, content, incoming);
+        }, async () => {
+          trimHeap();
+          const collected = await collect(batch, true);
+          const { views, analysed } = analyse(collected.files);
+          const { current, written } = inferAndSummarize(views, analysed);
+          for (const f of written) lastChunkOf.set(f, summaryChunks.length - 1);
+          for (const [f, n] of sitesPerFile(analysed, current)) {
+            allocationSites += n - (sitesOf.get(f) ?? 0);
+            sitesOf.set(f, n);
+          }
+          selectAgain(analysed, current);
+        });
+        if (hit) done += batch.length;
+      }
+      timing(`settle round ${round + 1} (${stale.length} files)`);
+    }
+    timing('settle');
+    if (twoPass) total = inputs.length + inputs.filter((i) => again.get(i.path)?.size).length;
 
     // The global view.
     await closePool();
@@ -460,12 +566,9 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       for (const f of others) for (const fn of f.functions) defined.add(fn.name);
       /** This run's summaries, parsed one file at a time (for the graph, then for the store). */
       const scannedRecords = function* (): Generator<FileSummaryRecord> {
-        for (const chunk of summaryChunks) {
-          for (const line of inflateRawSync(chunk).toString('utf8').split('\n')) {
-            const r = JSON.parse(line) as FileSummaryRecord;
-            for (const fn of r.functions) fn.calls = fn.calls.filter((c) => defined.has(c.callee));
-            yield r;
-          }
+        for (const [r] of currentRecords()) {
+          for (const fn of r.functions) fn.calls = fn.calls.filter((c) => defined.has(c.callee));
+          yield r;
         }
       };
       const everyRecord = function* (): Generator<FileSummaryRecord> {
@@ -526,7 +629,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       const stillHolds = (queries: Query[]) => programView.calledAt !== undefined && queries.every((q) =>
         q[0] === 'called' ? answer(programView.calledAt!(q[1], q[2], q[3])) === q[4] : answer(programView.summaryOf(q[1], q[2])) === q[3]);
       for (const [i, shard] of shards.entries()) {
-        const files = shard.filter((f) => again.has(f.path));
+        const files = shard.filter((f) => again.get(f.path)?.size);
         if (!files.length) continue;
         const content = contentOf(i);
         const key = content && programView.calledAt ? digestOf('B', runKey, content, files.map((f) => [f.path, [...again.get(f.path)!]]), chain, rules.map((r) => r.id)) : undefined;
@@ -601,6 +704,9 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
  * changed file costs its whole shard again; the global view does not depend on the cut.
  */
 const SHARD_FILES = 1200;
+/** Rounds of settling: each lets a wrapper inferred late climb one call level into earlier shards. */
+const MAX_SETTLE_ROUNDS = 6;
+const SETTLE_BATCH = SHARD_FILES / 4;
 /** A scan of at least this many files rewrites the summary store (fewer: a patch, an editor). */
 const STORE_REWRITE_FILES = 2500;
 
@@ -646,6 +752,29 @@ const MAX_DEPTH = 4;
 function mayReport(v: FunctionView): boolean {
   return v.allocations.length > 0 || v.frees.length > 0 || v.scopes.length > 0 || v.scopeIssues.length > 0 || v.openCoded.length > 0 ||
     v.gfpParams.length > 0 || v.calls.some((c) => c.ctx.held.some((h) => h.atomic));
+}
+
+function sitesPerFile(analysed: AnalysedFile[], views: FunctionView[]): Map<string, number> {
+  const out = new Map<string, number>(analysed.map((f) => [f.path, 0]));
+  for (const v of views) out.set(v.file, (out.get(v.file) ?? 0) + v.allocations.length);
+  return out;
+}
+
+/** Binary search in an ascending array. */
+function sortedHas(a: readonly number[], x: number): boolean {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] === x) return true;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+function relative(entries: [string, number][], by: number): [string, number][] {
+  return entries.map(([k, v]) => [k, v + by]);
 }
 
 /** One defect, one finding: identical findings (same rule, place, message) collapse. */

@@ -78,3 +78,22 @@ export function hasArrays<T>(...fields: string[]): (value: unknown) => value is 
   return (value: unknown): value is T =>
     typeof value === 'object' && value !== null && fields.every((f) => Array.isArray((value as Record<string, unknown>)[f]));
 }
+
+/**
+ * A Map that also logs every set(), so that a memo can capture what a step changed (`log.slice(mark)`)
+ * including entries it replaced, which comparing sizes would miss, and a replay can set them again.
+ */
+export class LoggedMap<K, V> extends Map<K, V> {
+  readonly log: [K, V][] = [];
+
+  override set(key: K, value: V): this {
+    // Map's constructor calls set() for an initial iterable, before `log` exists: none is passed.
+    this.log?.push([key, value]);
+    return super.set(key, value);
+  }
+
+  /** The entries set since `mark` (a log length), the last value of each key, in first-set order. */
+  since(mark: number): [K, V][] {
+    return [...new Map(this.log.slice(mark))];
+  }
+}
