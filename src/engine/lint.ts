@@ -281,8 +281,6 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     // nothing, while the same summaries as objects made it mark a gigabyte at every major
     // collection (and as text they took 700 MB).
     const summaryChunks: Buffer[] = [];
-    /** Per chunk, the sorted name hashes of every callee its summaries record: which chunks settling must read. */
-    const chunkCalls: number[][] = [];
     /** Every function name defined in the run: a call to anything else cannot lead to a summary. */
     const defined = new Set<string>();
     /** The files those summaries describe. */
@@ -291,11 +289,12 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     const again = new LoggedMap<string, Set<number>>();
     /**
      * Settling: the summary chunk from which each globally inferred name (wrapper, provider,
-     * closer, lock wrapper) was known, and the chunk holding each file's current record when a
-     * later step analysed it again.
+     * closer, lock wrapper) was known; the chunk holding each file's current record (a file
+     * analysed again has a newer one); the name hashes of the callees that record lists.
      */
     const nameEpoch = new LoggedMap<string, number>();
-    const lastChunkOf = new LoggedMap<string, number>();
+    const chunkOf = new LoggedMap<string, number>();
+    const callsOf = new LoggedMap<string, number[]>();
     let single: { analysed: AnalysedFile[]; views: FunctionView[] } | undefined;
     const trivial = new Map<string, number[]>();
     const passA = (collected: CollectResult) => {
@@ -306,12 +305,12 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       for (const f of collected.files) for (const m of f.facts.macros) if (!aliases.has(m.name)) aliases.set(m.name, m.expr);
       model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases }).model;
       const { views, analysed } = analyse(collected.files);
-      const { current } = inferAndSummarize(views, analysed);
+      const current = inferAndSummarize(views, analysed);
       count(analysed, current);
       if (!twoPass) single = { analysed, views: current };
       else selectAgain(analysed, current);
     };
-    /** Inference over one batch, then its summaries as the next chunk: the final views, and the files the chunk describes. */
+    /** Inference over one batch, then its summaries as the next chunk; returns the final views. */
     const inferAndSummarize = (views: FunctionView[], analysed: AnalysedFile[]) => {
       const sizes = inferredMaps.map((m) => m.size);
       const current = inferShard(views, model, inferred, true);
@@ -321,23 +320,20 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         for (const k of tail(m.keys(), sizes[i])) if (k.startsWith('\0')) nameEpoch.set(k.slice(1), epoch);
       });
       const lines: string[] = [];
-      const paths: string[] = [];
-      const callees = new Set<string>();
       for (const s of summarizeFiles(analysed, current, modelFor)) {
         if (!s.functions.length && !s.exported.length && !s.addressTaken.length) continue;
+        const callees = new Set<number>();
         for (const fn of s.functions) {
           defined.add(fn.name);
-          for (const c of fn.calls) callees.add(c.callee);
+          for (const c of fn.calls) callees.add(nameHash(c.callee));
         }
         scannedPaths.add(s.path);
-        paths.push(s.path);
+        chunkOf.set(s.path, epoch);
+        callsOf.set(s.path, [...callees]);
         lines.push(JSON.stringify(s));
       }
-      if (lines.length) {
-        summaryChunks.push(deflateRawSync(lines.join('\n'), { level: 1 }));
-        chunkCalls.push([...callees].map((n) => nameHash(n)).sort((a, b) => a - b));
-      }
-      return { current, written: lines.length ? paths : [] };
+      if (lines.length) summaryChunks.push(deflateRawSync(lines.join('\n'), { level: 1 }));
+      return current;
     };
     /** For pass B: the functions of each analysed file that a rule could report on. */
     const selectAgain = (analysed: AnalysedFile[], current: FunctionView[]) => {
@@ -353,7 +349,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     const mark = () => ({
       inferred: inferredMaps.map((m) => m.size), aliases: aliases.size, widenKnown: widenKnown.size, widenShared: widenShared.size,
       defined: defined.size, scannedPaths: scannedPaths.size, again: again.log.length, trivialKeys: new Set(trivial.keys()), chunks: summaryChunks.length,
-      sitesOf: sitesOf.log.length, nameEpoch: nameEpoch.log.length, lastChunkOf: lastChunkOf.log.length,
+      sitesOf: sitesOf.log.length, nameEpoch: nameEpoch.log.length, chunkOf: chunkOf.log.length, callsOf: callsOf.log.length,
       skipped: skipped.length, directives: directives.size, filesScanned, functions, allocationSites, cacheHits, total, unresolved: { ...unresolved },
     });
     function tail<T>(it: Iterable<T>, from: number) {
@@ -365,8 +361,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       defined: tail(defined, m.defined), scannedPaths: tail(scannedPaths, m.scannedPaths),
       again: again.since(m.again).map(([f, set]) => [f, [...set]] as [string, number[]]),
       // Chunk indices relative to the first chunk of the step: a replay may start at another.
-      sitesOf: sitesOf.since(m.sitesOf), nameEpoch: relative(nameEpoch.since(m.nameEpoch), -m.chunks), lastChunkOf: relative(lastChunkOf.since(m.lastChunkOf), -m.chunks),
-      chunkCalls: chunkCalls.slice(m.chunks),
+      sitesOf: sitesOf.since(m.sitesOf), nameEpoch: relative(nameEpoch.since(m.nameEpoch), -m.chunks), chunkOf: relative(chunkOf.since(m.chunkOf), -m.chunks),
+      callsOf: callsOf.since(m.callsOf),
       trivial: [...trivial].filter(([k]) => !m.trivialKeys.has(k)), trivialGone: [...m.trivialKeys].filter((k) => !trivial.has(k)),
       chunks: summaryChunks.slice(m.chunks).map((b) => b.toString('base64')),
       skipped: skipped.slice(m.skipped), directives: tail(directives, m.directives),
@@ -374,7 +370,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       unresolved: Object.entries(unresolved).map(([k, v]) => [k, v - (m.unresolved[k] ?? 0)] as [string, number]).filter(([, d]) => d !== 0),
     });
     type PassARecord = ReturnType<typeof capture>;
-    const validPassA = (v: unknown): v is PassARecord => hasArrays<PassARecord>('inferred', 'aliases', 'widenKnown', 'widenShared', 'defined', 'scannedPaths', 'again', 'sitesOf', 'nameEpoch', 'lastChunkOf', 'chunkCalls',
+    const validPassA = (v: unknown): v is PassARecord => hasArrays<PassARecord>('inferred', 'aliases', 'widenKnown', 'widenShared', 'defined', 'scannedPaths', 'again', 'sitesOf', 'nameEpoch', 'chunkOf', 'callsOf',
       'trivial', 'trivialGone', 'chunks', 'skipped', 'directives', 'counts', 'unresolved')(v) && v.inferred.length === inferredMaps.length && v.counts.length === 5;
     const replay = (a: PassARecord) => {
       a.inferred.forEach((entries, i) => {
@@ -393,8 +389,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       const base = summaryChunks.length;
       for (const [f, n] of a.sitesOf) sitesOf.set(f, n);
       for (const [n, e] of a.nameEpoch) nameEpoch.set(n, e + base);
-      for (const [f, k] of a.lastChunkOf) lastChunkOf.set(f, k + base);
-      for (const c of a.chunkCalls) chunkCalls.push(c);
+      for (const [f, k] of a.chunkOf) chunkOf.set(f, k + base);
+      for (const [f, c] of a.callsOf) callsOf.set(f, c);
       for (const [f, calls] of a.trivial) trivial.set(f, calls);
       for (const f of a.trivialGone) trivial.delete(f);
       for (const c of a.chunks) summaryChunks.push(Buffer.from(c, 'base64'));
@@ -443,7 +439,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       for (const [k, chunk] of summaryChunks.entries()) {
         for (const line of inflateRawSync(chunk).toString('utf8').split('\n')) {
           const r = JSON.parse(line) as FileSummaryRecord;
-          if ((lastChunkOf.get(r.path) ?? k) === k) yield [r, k];
+          if (chunkOf.get(r.path) === k) yield [r, k];
         }
       }
     };
@@ -496,23 +492,32 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     // analysed again with everything inferred, and their new summaries supersede the old ones,
     // until no file calls a name inferred after it was analysed: a tree's findings must not
     // depend on the order or size of its shards. Each batch is remembered like a shard.
-    /** Files whose current record calls a name inferred after it was written, among names inferred from chunk `since` on. */
+    /**
+     * Files whose current record calls a name inferred after it was written, among the names
+     * inferred from chunk `since` on. By name hash: a collision only analyses a file once more.
+     */
     const staleFiles = (since: number): string[] => {
-      const late = [...nameEpoch].filter(([, epoch]) => epoch >= since).map(([name, epoch]) => ({ name, epoch, hash: nameHash(name) }));
-      if (!late.length) return [];
-      const stale = new Set<string>();
-      for (const [k, chunk] of summaryChunks.entries()) {
-        const calls = chunkCalls[k];
-        if (!late.some((l) => l.epoch > k && sortedHas(calls, l.hash))) continue;
-        for (const line of inflateRawSync(chunk).toString('utf8').split('\n')) {
-          const r = JSON.parse(line) as FileSummaryRecord;
-          if ((lastChunkOf.get(r.path) ?? k) !== k) continue;
-          if (r.functions.some((fn) => fn.calls.some((c) => (nameEpoch.get(c.callee) ?? -1) > k))) stale.add(r.path);
-        }
+      const lateFrom = new Map<number, number>();
+      for (const [name, epoch] of nameEpoch) {
+        const h = nameHash(name);
+        if (epoch >= since && epoch > (lateFrom.get(h) ?? -1)) lateFrom.set(h, epoch);
       }
-      return inputs.filter((i) => stale.has(i.path)).map((i) => i.path);
+      if (!lateFrom.size) return [];
+      return inputs.filter((i) => {
+        const k = chunkOf.get(i.path);
+        return k !== undefined && callsOf.get(i.path)!.some((h) => (lateFrom.get(h) ?? -1) > k);
+      }).map((i) => i.path);
     };
     const inputOf = new Map(inputs.map((i) => [i.path, i]));
+    // A batch's content, from the stat indexes of the shards its files belong to.
+    let lineOfPath: Map<string, string> | undefined;
+    const contentLineOf = (p: string): string | undefined => {
+      if (!lineOfPath) {
+        lineOfPath = new Map();
+        for (const i of shards.keys()) for (const l of contentOf(i) ?? []) lineOfPath.set(l.slice(0, l.indexOf('\0')), l);
+      }
+      return lineOfPath.get(p);
+    };
     // A round settles every file calling a name known before it started; what the next round can
     // find stale is only what the last round's batches inferred.
     for (let round = 0, since = 0; twoPass && round < MAX_SETTLE_ROUNDS; round++) {
@@ -525,14 +530,13 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       for (let b = 0; b < stale.length; b += SETTLE_BATCH) {
         const batch = stale.slice(b, b + SETTLE_BATCH).map((p) => inputOf.get(p)!);
         const hit = await remembered((incoming) => {
-          const content = shardContentLines(batch, contentOpts);
-          return content && digestOf('settle', runKey, content, incoming);
+          const content = batch.map((i) => contentLineOf(i.path));
+          return content.every((l) => l !== undefined) ? digestOf('settle', runKey, content, incoming) : undefined;
         }, async () => {
           trimHeap();
           const collected = await collect(batch, true);
           const { views, analysed } = analyse(collected.files);
-          const { current, written } = inferAndSummarize(views, analysed);
-          for (const f of written) lastChunkOf.set(f, summaryChunks.length - 1);
+          const current = inferAndSummarize(views, analysed);
           for (const [f, n] of sitesPerFile(analysed, current)) {
             allocationSites += n - (sitesOf.get(f) ?? 0);
             sitesOf.set(f, n);
@@ -758,19 +762,6 @@ function sitesPerFile(analysed: AnalysedFile[], views: FunctionView[]): Map<stri
   const out = new Map<string, number>(analysed.map((f) => [f.path, 0]));
   for (const v of views) out.set(v.file, (out.get(v.file) ?? 0) + v.allocations.length);
   return out;
-}
-
-/** Binary search in an ascending array. */
-function sortedHas(a: readonly number[], x: number): boolean {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] === x) return true;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
 
 function relative(entries: [string, number][], by: number): [string, number][] {
