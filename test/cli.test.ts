@@ -221,6 +221,9 @@ describe('commands', () => {
     const j = JSON.parse(gfplint(['facts', 'facts.c', '--json']).stdout) as { functions: { function: string; allocations: { callee: string; line: number }[] }[] };
     expect(j.functions.map((f) => f.function)).toEqual(['f', 'g']);
     expect(j.functions[0].allocations).toMatchObject([{ callee: 'kmalloc', line: 5 }]);
+    // A work function's entry point: the queue its work item is queued on.
+    writeFileSync(join(dir, 'work.c'), 'static void refill(struct work_struct *w)\n{\n\tkfree(kmalloc(8, GFP_NOIO));\n}\nvoid setup(struct d *d)\n{\n\tINIT_WORK(&d->refill, refill);\n\tschedule_work(&d->refill);\n}\n');
+    expect(gfplint(['facts', 'work.c', '--function', 'refill']).stdout).toContain('"processEntryPoint":["work.c:1: work queued only on workqueues without WQ_MEM_RECLAIM');
     expectUsageError(gfplint(['facts', 'facts.c', '--function', 'nope']), /no function 'nope'/);
     expectUsageError(gfplint(['facts', 'clean']), /is a directory/);
   });

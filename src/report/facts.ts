@@ -177,6 +177,7 @@ export function programFacts(fn: FunctionView, program: Program): Record<string,
       ...(called.lockWitness ? { lockHeldByCaller: called.lockWitness.map((w) => `${w.file}:${w.rng[0] + 1}: ${w.note}`) } : {}),
       ...(called.transactionWitness ? { transaction: called.transactionWitness.map((w) => `${w.file}:${w.rng[0] + 1}: ${w.note}`) } : {}),
       ...(called.reclaimSlot ? { reclaimOrLockedSlot: called.reclaimSlot.map((w) => `${w.file}:${w.rng[0] + 1}: ${w.note}`) } : {}),
+      ...(called.processSlot ? { processEntryPoint: called.processSlot.map((w) => `${w.file}:${w.rng[0] + 1}: ${w.note}`) } : {}),
     };
   }
   return out;
