@@ -185,12 +185,9 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const widenNames = widenModelNames();
   /** The names widening asked for (functions other files may call). */
   const widenShared = new Set<string>();
-  /** How many names widening knew once each parsed file was looked at: a name known later may make it interesting. */
-  const widenAt = new LoggedMap<string, number>();
   const widen = (files: readonly { path?: string; facts: FileFacts }[]) => {
     const fresh = defaultWiden(files, widenKnown, widenNames);
     for (const n of fresh) widenShared.add(n);
-    for (const f of files) if (f.path !== undefined) widenAt.set(f.path, widenKnown.size);
     return fresh;
   };
   const collect = async (shard: typeof inputs, again = false) => {
@@ -352,7 +349,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     const mark = () => ({
       inferred: inferredMaps.map((m) => m.size), aliases: aliases.size, widenKnown: widenKnown.size, widenShared: widenShared.size,
       defined: defined.size, scannedPaths: scannedPaths.size, again: again.log.length, trivialKeys: new Set(trivial.keys()), chunks: summaryChunks.length,
-      sitesOf: sitesOf.log.length, nameEpoch: nameEpoch.log.length, chunkOf: chunkOf.log.length, callsOf: callsOf.log.length, widenAt: widenAt.log.length,
+      sitesOf: sitesOf.log.length, nameEpoch: nameEpoch.log.length, chunkOf: chunkOf.log.length, callsOf: callsOf.log.length,
       skipped: skipped.length, directives: directives.size, filesScanned, functions, allocationSites, cacheHits, total, unresolved: { ...unresolved },
     });
     function tail<T>(it: Iterable<T>, from: number) {
@@ -365,7 +362,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       again: again.since(m.again).map(([f, set]) => [f, [...set]] as [string, number[]]),
       // Chunk indices relative to the first chunk of the step: a replay may start at another.
       sitesOf: sitesOf.since(m.sitesOf), nameEpoch: relative(nameEpoch.since(m.nameEpoch), -m.chunks), chunkOf: relative(chunkOf.since(m.chunkOf), -m.chunks),
-      callsOf: callsOf.since(m.callsOf), widenAt: widenAt.since(m.widenAt),
+      callsOf: callsOf.since(m.callsOf),
       trivial: [...trivial].filter(([k]) => !m.trivialKeys.has(k)), trivialGone: [...m.trivialKeys].filter((k) => !trivial.has(k)),
       chunks: summaryChunks.slice(m.chunks).map((b) => b.toString('base64')),
       skipped: skipped.slice(m.skipped), directives: tail(directives, m.directives),
@@ -373,7 +370,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       unresolved: Object.entries(unresolved).map(([k, v]) => [k, v - (m.unresolved[k] ?? 0)] as [string, number]).filter(([, d]) => d !== 0),
     });
     type PassARecord = ReturnType<typeof capture>;
-    const validPassA = (v: unknown): v is PassARecord => hasArrays<PassARecord>('inferred', 'aliases', 'widenKnown', 'widenShared', 'defined', 'scannedPaths', 'again', 'sitesOf', 'nameEpoch', 'chunkOf', 'callsOf', 'widenAt',
+    const validPassA = (v: unknown): v is PassARecord => hasArrays<PassARecord>('inferred', 'aliases', 'widenKnown', 'widenShared', 'defined', 'scannedPaths', 'again', 'sitesOf', 'nameEpoch', 'chunkOf', 'callsOf',
       'trivial', 'trivialGone', 'chunks', 'skipped', 'directives', 'counts', 'unresolved')(v) && v.inferred.length === inferredMaps.length && v.counts.length === 5;
     const replay = (a: PassARecord) => {
       a.inferred.forEach((entries, i) => {
@@ -394,7 +391,6 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       for (const [n, e] of a.nameEpoch) nameEpoch.set(n, e + base);
       for (const [f, k] of a.chunkOf) chunkOf.set(f, k + base);
       for (const [f, c] of a.callsOf) callsOf.set(f, c);
-      for (const [f, n] of a.widenAt) widenAt.set(f, n);
       for (const [f, calls] of a.trivial) trivial.set(f, calls);
       for (const f of a.trivialGone) trivial.delete(f);
       for (const c of a.chunks) summaryChunks.push(Buffer.from(c, 'base64'));
@@ -466,53 +462,26 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     }
     timing('pass A');
     // Widening catch-up: trivial files of earlier shards that call a function a later shard
-    // found interesting, until nothing new is found. A parsed file was looked at with the names
-    // known then: one that calls a name found interesting later is looked at again (from its
-    // cached facts), as one pass over the whole tree would have, and the trivial files calling
-    // what that makes interesting are parsed in turn. Remembered as one unit, keyed by the
-    // content of every file it may parse (the trivial ones) and the callees of every parsed one.
+    // found interesting, until nothing new is found. Remembered as one unit, keyed by the content
+    // of every file it may parse (the trivial ones).
     const trivialBefore = [...trivial];
     const trivialPaths = new Set(trivial.keys());
-    const inputOf = new Map(inputs.map((i) => [i.path, i]));
-    /** Parsed files that call (by name hash) a name widening learnt after it looked at them. */
-    const widenStale = (): string[] => {
-      const learntAt = new Map<number, number>();
-      let k = 0;
-      for (const name of widenKnown) learntAt.set(nameHash(name), k++);
-      return inputs.filter((i) => {
-        const at = widenAt.get(i.path);
-        return at !== undefined && (callsOf.get(i.path) ?? []).some((h) => (learntAt.get(h) ?? -1) >= at);
-      }).map((i) => i.path);
-    };
     await remembered((incoming) => {
       const parts = shards.map((_, i) => contentOf(i)?.filter((l) => trivialPaths.has(l.slice(0, l.indexOf('\0')))));
-      const parsed = [...callsOf.keys()].sort().map((p) => [p, callsOf.get(p), widenAt.get(p)]);
-      return parts.every((d) => d !== undefined) ? digestOf('catch-up', runKey, parts, trivialBefore, digestOf(parsed), incoming) : undefined;
+      return parts.every((d) => d !== undefined) ? digestOf('catch-up', runKey, parts, trivialBefore, incoming) : undefined;
     }, async () => {
-      let wanted = new Set([...widenShared].map((n) => nameHash(n)));
-      for (let round = 0; twoPass && round < MAX_WIDEN_ROUNDS; round++) {
+      for (let wanted = new Set([...widenShared].map((n) => nameHash(n))); twoPass && wanted.size;) {
+        const late = inputs.filter((i) => trivial.has(i.path) && callsAny(trivial.get(i.path)!, wanted));
+        if (!late.length) break;
+        for (const l of late) trivial.delete(l.path);
+        filesScanned -= late.length; // counted once already, as trivial
+        trimHeap();
         const before = new Set(widenShared);
-        const late = wanted.size ? inputs.filter((i) => trivial.has(i.path) && callsAny(trivial.get(i.path)!, wanted)) : [];
-        if (late.length) {
-          for (const l of late) trivial.delete(l.path);
-          filesScanned -= late.length; // counted once already, as trivial
-          trimHeap();
-          total += late.length;
-          const collected = await collect(late, true);
-          widen(collected.files);
-          passA(collected);
-        } else {
-          const stale = widenStale();
-          if (!stale.length) break;
-          for (let b = 0; b < stale.length; b += SETTLE_BATCH) {
-            trimHeap();
-            widen((await collect(stale.slice(b, b + SETTLE_BATCH).map((p) => inputOf.get(p)!), true)).files);
-          }
-          done -= stale.length; // looked at again, not scanned again
-          timing(`widening looked again at ${stale.length} files`);
-        }
+        total += late.length;
+        const collected = await collect(late, true);
+        widen(collected.files);
+        passA(collected);
         wanted = new Set([...widenShared].filter((n) => !before.has(n)).map((n) => nameHash(n)));
-        if (!late.length && !wanted.size && !widenStale().length) break;
       }
     });
     timing('catch-up');
@@ -539,6 +508,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         return k !== undefined && callsOf.get(i.path)!.some((h) => (lateFrom.get(h) ?? -1) > k);
       }).map((i) => i.path);
     };
+    const inputOf = new Map(inputs.map((i) => [i.path, i]));
     // A batch's content, from the stat indexes of the shards its files belong to.
     let lineOfPath: Map<string, string> | undefined;
     const contentLineOf = (p: string): string | undefined => {
@@ -740,8 +710,6 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
 const SHARD_FILES = 1200;
 /** Rounds of settling: each lets a wrapper inferred late climb one call level into earlier shards. */
 const MAX_SETTLE_ROUNDS = 6;
-/** Rounds of the widening catch-up (parsing trivial files, looking again at parsed ones). */
-const MAX_WIDEN_ROUNDS = 12;
 const SETTLE_BATCH = SHARD_FILES / 4;
 /** A scan of at least this many files rewrites the summary store (fewer: a patch, an editor). */
 const STORE_REWRITE_FILES = 2500;

@@ -225,16 +225,11 @@ export async function collectFacts(
 
     // Widening rounds.
     const widen: WidenFn | undefined = opts.widen === false || !retain ? undefined : (opts.widen ?? makeDefaultWiden());
-    // Every round looks at every parsed file again, not only the newly parsed ones: a function
-    // parsed in an earlier round may call one this round found interesting.
-    const parsed = (): CollectedFile[] => {
-      const out: CollectedFile[] = [];
-      for (let i = 0; i < n; i++) if (facts[i]) out.push({ path: inputs[i].path, facts: facts[i]! });
-      return out;
-    };
-    while (widen && !opts.signal?.aborted) {
+    let fresh: CollectedFile[] = [];
+    for (let i = 0; i < n; i++) if (facts[i]) fresh.push({ path: inputs[i].path, facts: facts[i]! });
+    while (widen && fresh.length && !opts.signal?.aborted) {
       const wanted = new Set<number>();
-      for (const name of widen(parsed())) wanted.add(nameHash(name));
+      for (const name of widen(fresh)) wanted.add(nameHash(name));
       if (!wanted.size) break;
       const more: JobTask[] = [];
       for (let i = 0; i < n; i++) {
@@ -245,7 +240,10 @@ export async function collectFacts(
         more.push({ i, abs: inp.abs, text: inp.abs === undefined ? inp.text : undefined, mode: 'parse', hash: r.hash });
       }
       if (!more.length) break;
+      const before = new Set(more.map((t) => t.i));
       await runAll(more);
+      fresh = [];
+      for (const i of before) if (facts[i]) fresh.push({ path: inputs[i].path, facts: facts[i]! });
     }
   } finally {
     // The pool outlives this call (lint() calls once per shard); an abort or a failure ends it.
