@@ -12,6 +12,9 @@ export type SlotContext = 'process' | 'reclaim' | 'locked' | 'noio';
 
 export interface SlotInfo { context: SlotContext; why: string }
 
+/** The pseudo-struct under which work functions are recorded, with their queue's kind as the slot. */
+export const WORK_SLOT_TYPE = 'workqueue';
+
 const PROCESS_FILE = 'file_operations methods run in the calling task with no filesystem lock held (include/linux/fs.h)';
 
 /**
@@ -69,7 +72,7 @@ const SLOTS: Readonly<Record<string, Readonly<Record<string, SlotInfo>>>> = {
   ),
   // Work functions, recorded by the program stage from INIT_WORK() and the queues their work is
   // queued on (src/model/workqueues.ts): slot `plain` or `reclaim`.
-  workqueue: {
+  [WORK_SLOT_TYPE]: {
     plain: { context: 'process', why: 'work queued only on workqueues without WQ_MEM_RECLAIM runs in a kworker with no lock of the code that queued it, and reclaim never waits for it (kernel/workqueue.c process_one_work(), check_flush_dependency())' },
     reclaim: { context: 'reclaim', why: 'work queued on a WQ_MEM_RECLAIM workqueue is what memory reclaim may wait for (Documentation/core-api/workqueue.rst)' },
   },

@@ -13,6 +13,7 @@
  * key `wq` is. Every queue site with the key, tree-wide, must be understood for a verdict.
  */
 import { identifiersOf, type Expr } from '../syntax/expr.js';
+import { STORAGE_CODE } from './ops-slots.js';
 
 /** Registration macros (include/linux/workqueue.h): [work argument, function argument]. */
 const WORK_INIT: Readonly<Record<string, readonly [number, number]>> = {
@@ -85,9 +86,13 @@ export interface WorkFacts {
   allocs: { key: string; kind: QueueKind }[];
 }
 
+/** The expression under any `&` and casts. */
 function strip(e: Expr): Expr {
   let x = e;
-  for (let i = 0; i < 16 && ((x.k === 'un' && x.op === '&') || x.k === 'cast'); i++) x = x.k === 'cast' ? x.e : (x as { e: Expr }).e;
+  for (let i = 0; i < 16; i++) {
+    if (x.k === 'cast' || (x.k === 'un' && x.op === '&')) x = x.e;
+    else break;
+  }
   return x;
 }
 
@@ -117,7 +122,7 @@ function keysOf(e: Expr): string[] {
   return out;
 }
 
-export interface CallLike { callee: string; args: Expr[] }
+interface CallLike { callee: string; args: Expr[] }
 
 /** What a call registers or queues; `registered` names the function argument it consumed. */
 export function workCallFacts(c: CallLike, out: WorkFacts): { registered?: string } {
@@ -181,5 +186,13 @@ export function workKind(key: string, queuesByKey: ReadonlyMap<string, readonly 
   return reclaim ? 'reclaim' : 'plain';
 }
 
-/** The ops-slot pseudo-struct under which work functions are recorded (see ops-slots.ts). */
-export const WORK_SLOT_TYPE = 'workqueue';
+/**
+ * What a work function registered in `file` under `key` runs as. In storage code, work often
+ * completes I/O or requests that reclaim waits for (inode eviction from a shrinker waits for
+ * fs/fuse/virtio_fs.c's virtio_fs_requests_done_work()), which no queue flag says: there, only a
+ * WQ_MEM_RECLAIM queue tells something.
+ */
+export function workEntry(file: string, key: string, queuesByKey: ReadonlyMap<string, readonly string[]>, allocsByKey: ReadonlyMap<string, readonly QueueKind[]>): QueueKind {
+  const kind = workKind(key, queuesByKey, allocsByKey);
+  return kind === 'plain' && STORAGE_CODE.test(file) ? 'unknown' : kind;
+}

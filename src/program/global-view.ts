@@ -10,8 +10,8 @@
  */
 import type { Witness } from '../function/view.js';
 import type { ScopeKind } from '../model/memalloc-scopes.js';
-import { slotContext, STORAGE_CODE } from '../model/ops-slots.js';
-import { WORK_SLOT_TYPE, workKind, type QueueKind, type WorkFacts } from '../model/workqueues.js';
+import { slotContext, WORK_SLOT_TYPE } from '../model/ops-slots.js';
+import { workEntry, type QueueKind, type WorkFacts } from '../model/workqueues.js';
 import type { Rng } from '../syntax/facts.js';
 import type { CalledContext, FunctionSummary, ProgramView } from './program-view.js';
 import type { FileSummaryRecord, Inferred, SiteSummary } from './program.js';
@@ -227,13 +227,9 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
     for (const e of u.exported) for (const f of resolve(byName(e), u.file)) g.fnFlags[f] |= EXPORTED;
     for (const a of u.addressTaken) for (const f of resolve(byName(a.name), u.file)) addSlot(f, { structType: a.structType, slot: a.slot });
     for (const v of u.valueUses) for (const f of resolve(byName(v), u.file)) addSlot(f, {});
-    // A work function runs where its queues say; on a queue gfplint cannot read it has an unknown
-    // caller. In storage code, work often completes I/O or requests that reclaim waits for (inode
-    // eviction from a shrinker waits for fs/fuse/virtio_fs.c's virtio_fs_requests_done_work()),
-    // which no queue flag says: there, only a WQ_MEM_RECLAIM queue tells something.
+    // A work function runs where its queues say; on a queue gfplint cannot read it has an unknown caller.
     for (const w of u.workInits ?? []) {
-      let kind = workKind(w.key, queuesByKey, allocsByKey);
-      if (kind === 'plain' && STORAGE_CODE.test(S.list[u.file])) kind = 'unknown';
+      const kind = workEntry(S.list[u.file], w.key, queuesByKey, allocsByKey);
       for (const f of resolve(byName(w.fn), u.file)) addSlot(f, kind === 'unknown' ? {} : { structType: WORK_SLOT_TYPE, slot: kind });
     }
   }
