@@ -63,5 +63,36 @@ export interface LintResult {
   /** Findings silenced by a suppression comment, each with the comment's `-- reason`. */
   suppressed: Diagnostic[];
   skipped: { file: string; reason: string }[];
+  /** Every NOFS/NOIO site scanned, with its verdict (the JSON report's `sites`, the census's input). */
+  sites?: SiteVerdict[];
   stats: LintStats;
+}
+
+/**
+ * The NOFS/NOIO verdict of one site (issue 15): what clearing __GFP_FS/__GFP_IO there buys, given
+ * what direct reclaim entered at the site can reach (../shared/spec/reclaim-reach.md §5).
+ * - `redundant`: a scope or live transaction handle already strips the bit on every path;
+ * - `unneeded`: nothing held at the site that any reclaim entry needs (the flag is cargo cult);
+ * - `needed`: a lock, handle or I/O state is held that a reclaim path needs;
+ * - `unknown`: the analysis could not tell (callers through function pointers, parse errors, …).
+ */
+export type NofsVerdict = 'redundant' | 'unneeded' | 'needed' | 'unknown';
+
+/** One GFP_NOFS/GFP_NOIO (or `~__GFP_FS`, `KM_NOFS`, subsystem alias) site and its verdict. */
+export interface SiteVerdict {
+  file: string;
+  line: number;
+  column: number;
+  function: string;
+  /** Which bit the written mask clears: 'nofs' (__GFP_FS) or 'noio' (__GFP_IO, and so __GFP_FS). */
+  clears: 'nofs' | 'noio';
+  /** The mask as written at the call. */
+  written: string;
+  /** The allocator or wrapper called. */
+  callee: string;
+  verdict: NofsVerdict;
+  /** One sentence of evidence: the scope and its chain, what was checked, what is held, or what was missing. */
+  evidence: string;
+  /** The locations behind the evidence (scope opener, lock taken, caller chain). */
+  related: { file: string; line: number; column: number; message: string }[];
 }
