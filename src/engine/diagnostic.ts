@@ -8,6 +8,12 @@ export interface Location { file: string; line: number; column: number; endLine:
 
 export interface RelatedLocation { file: string; line: number; column: number; message: string }
 
+/** Replace the text of a 1-based range (end column exclusive, UTF-16 code units) with `text`. */
+export interface TextEdit extends Location { text: string }
+
+/** A change that resolves a finding: what it does, and its edits. */
+export interface FixProposal { description: string; edits: TextEdit[] }
+
 export interface Diagnostic extends Location {
   rule: string;
   severity: Severity;
@@ -16,6 +22,10 @@ export interface Diagnostic extends Location {
   related: RelatedLocation[];
   /** Set when a suppression comment silenced it (kept for --report-unused-disable accounting). */
   suppressed?: { reason?: string };
+  /** A fix that provably keeps behaviour: `--fix` applies it. */
+  fix?: FixProposal;
+  /** Changes offered for a person to judge (JSON `suggestions`, SARIF `fixes`); never applied. */
+  suggestions?: FixProposal[];
 }
 
 /** Stable order: file, line, column, rule, message. */

@@ -10,6 +10,11 @@ export const TOOL_NAME = 'gfplint';
 /** Where users read about gfplint; SARIF `informationUri`. */
 export const INFORMATION_URI = 'https://www.npmjs.com/package/gfplint';
 
+/** Where a rule's documentation is read: its section of the README, which the package page shows. */
+export function ruleDocsUri(id: string): string {
+  return `${INFORMATION_URI}#${id}`;
+}
+
 let root: string | undefined;
 let version: string | undefined;
 
