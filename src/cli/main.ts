@@ -3,21 +3,23 @@
  * `facts FILE`. Every failure ends as one `gfplint: error: …` line and exit 2; findings at or
  * above --fail-level give exit 1; SIGINT/SIGTERM give 130/143 without touching the -o file.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Diagnostic } from '../engine/diagnostic.js';
 import { compareDiagnostics } from '../engine/diagnostic.js';
+import { BaselineError } from '../engine/baseline.js';
 import { analyzeFile, lint, LintError } from '../engine/lint.js';
 import type { LintResult } from '../engine/lint-types.js';
 import { allRules, getRule, resolveRuleSelection, unknownRuleMessage, UNUSED_DISABLE } from '../engine/registry.js';
 import type { Rule, Severity } from '../engine/rule.js';
 import { TOOL_NAME, toolVersion } from '../engine/tool-info.js';
+import { writeFileAtomic as writeAtomic } from '../engine/write-atomic.js';
 import { checkReadme, readmePath, renderRuleSection } from '../docs/render.js';
 import { parseKernelVersion } from '../model/version.js';
 import { DiscoveryError } from '../program/discover.js';
 import { formatFactsJson, formatFactsText } from '../report/facts.js';
+import { baselineStep, checkBaselineOptions } from './baseline-step.js';
 import { formatJson, type JsonReportInput } from '../report/json.js';
 import { formatSarif } from '../report/sarif.js';
 import { escapeForTerminal, formatSummary, formatText } from '../report/text.js';
@@ -47,6 +49,9 @@ interface CheckOptions {
   reportUnusedDisable?: boolean;
   explain?: boolean;
   listRules?: boolean;
+  baseline?: string;
+  updateBaseline?: boolean;
+  pruneBaseline?: boolean;
 }
 
 const EXAMPLES = `
@@ -93,7 +98,10 @@ function addCheckOptions(cmd: Command): Command {
     .option('--report-unused-disable', 'report suppression comments that silence nothing (default)')
     .option('--no-report-unused-disable', 'do not report unused suppression comments')
     .option('--explain', 'show each related location (where the lock or scope began, the call chain) with its source line')
-    .option('--list-rules', 'list the rules and exit');
+    .option('--list-rules', 'list the rules and exit')
+    .option('--baseline <file>', 'hide the findings listed in FILE (keyed by file, rule, function and code; never by line)')
+    .option('--update-baseline', 'write the current findings to the --baseline FILE (atomically), then report against it')
+    .option('--prune-baseline', 'drop --baseline entries that no longer match any finding');
 }
 
 /** Parse and run; resolves to the exit status. Never throws for bad input. */
@@ -170,7 +178,7 @@ export async function main(argv: string[]): Promise<number> {
     return status;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UsageError || e instanceof LintError || e instanceof DiscoveryError) {
+    if (e instanceof UsageError || e instanceof LintError || e instanceof DiscoveryError || e instanceof BaselineError) {
       process.stderr.write(errorLine(e.message));
       return 2;
     }
@@ -234,6 +242,9 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
   const targets = paths.length ? paths : ['.'];
   for (const p of targets) checkPathExists(p, cwd);
   if (o.output) checkOutputDir(o.output, cwd);
+  const baselineProblem = checkBaselineOptions(o, cwd);
+  if (baselineProblem) throw new UsageError(baselineProblem);
+  if (o.baseline && o.updateBaseline) checkOutputDir(o.baseline, cwd);
 
   const reportUnused = o.reportUnusedDisable !== false;
   const progress = !o.quiet && Boolean(process.stderr.isTTY);
@@ -288,13 +299,17 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
       if (!printedSkips.has(s.file)) process.stderr.write(`${TOOL_NAME}: skipped ${escapeForTerminal(s.file)}: ${oneLine(s.reason)}\n`);
     }
     const unused = reportUnused ? result.unusedSuppressions : [];
-    const shown = [...result.findings, ...unused].sort(compareDiagnostics);
-    const report = render(format, { ...result, unusedSuppressions: unused }, shown, { color, explain: Boolean(o.explain), cwd });
+    const base = baselineStep([...result.findings, ...unused].sort(compareDiagnostics), o, { cwd, targets, skipped: result.skipped.map((s) => s.file) });
+    const shown = base.shown;
+    const kept = new Set(shown);
+    const reported = { ...result, findings: result.findings.filter((d) => kept.has(d)), unusedSuppressions: unused.filter((d) => kept.has(d)) };
+    const report = render(format, reported, shown, { color, explain: Boolean(o.explain), cwd, baselined: base.hidden });
     if (o.output) writeFileAtomic(resolve(cwd, o.output), report, () => signalled !== undefined);
     else process.stdout.write(report);
     if (signalled) return signalExit(signalled);
 
     if (o.stats) process.stderr.write(statsText(result));
+    if (!o.quiet) for (const note of base.notes) process.stderr.write(escapeForTerminal(note) + '\n');
     if (!o.quiet) {
       process.stderr.write(
         formatSummary({ files: result.filesScanned, functions: result.stats.functions, allocationSites: result.stats.allocationSites, seconds: result.stats.seconds, remembered: result.stats.remembered }, shown),
@@ -318,11 +333,11 @@ function render(
   format: Format,
   result: LintResult,
   shown: Diagnostic[],
-  opts: { color: boolean; explain: boolean; cwd: string },
+  opts: { color: boolean; explain: boolean; cwd: string; baselined: Diagnostic[] },
 ): string {
   const input: JsonReportInput = result;
   if (format === 'json') return formatJson(input);
-  if (format === 'sarif') return formatSarif(input, { rules: allRules(), cwd: opts.cwd });
+  if (format === 'sarif') return formatSarif(input, { rules: allRules(), cwd: opts.cwd, baselined: opts.baselined });
   const cache = new Map<string, string | undefined>();
   const source = (file: string): string | undefined => {
     if (!cache.has(file)) {
@@ -359,32 +374,11 @@ function checkOutputDir(output: string, cwd: string): void {
   if (!st.isDirectory()) throw new UsageError(`cannot write '${output}': '${dir}' is not a directory`);
 }
 
-/**
- * Write through a temporary file in the target's directory and rename it into place, so the target
- * is either the old file or the complete new one. Synchronous, so no signal handler runs halfway;
- * `abandon` is asked once more before the rename.
- */
+/** engine/write-atomic.ts, with a failure as one clear error line. */
 export function writeFileAtomic(target: string, data: string, abandon: () => boolean = () => false): void {
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const fd = openSync(tmp, 'wx', 0o644);
-    try {
-      writeSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    if (abandon()) {
-      unlinkSync(tmp);
-      return;
-    }
-    renameSync(tmp, target);
+    writeAtomic(target, data, { abandon });
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created, or already renamed
-    }
     throw new UsageError(`cannot write '${target}': ${(e as Error).message}`);
   }
 }
