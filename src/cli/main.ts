@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Diagnostic } from '../engine/diagnostic.js';
 import { compareDiagnostics } from '../engine/diagnostic.js';
 import { BaselineError } from '../engine/baseline.js';
+import { fileSourceReader } from '../engine/fingerprint.js';
 import { analyzeFile, lint, LintError } from '../engine/lint.js';
 import type { LintResult } from '../engine/lint-types.js';
 import { allRules, getRule, resolveRuleSelection, unknownRuleMessage, UNUSED_DISABLE } from '../engine/registry.js';
@@ -22,12 +23,14 @@ import { formatFactsJson, formatFactsText } from '../report/facts.js';
 import { baselineStep, checkBaselineOptions } from './baseline-step.js';
 import { formatJson, type JsonReportInput } from '../report/json.js';
 import { formatSarif } from '../report/sarif.js';
+import { formatGithub, writeStepSummary } from '../report/github.js';
+import { formatGitlab } from '../report/gitlab.js';
 import { escapeForTerminal, formatSummary, formatText } from '../report/text.js';
 
 /** A problem with how gfplint was invoked or configured: one line, exit 2. */
 export class UsageError extends Error {}
 
-const FORMATS = ['text', 'json', 'sarif'] as const;
+const FORMATS = ['text', 'json', 'sarif', 'gitlab', 'github'] as const;
 type Format = (typeof FORMATS)[number];
 const LEVELS: readonly Severity[] = ['info', 'warning', 'error'];
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -61,6 +64,12 @@ Examples:
   gfplint --rule sleep-in-atomic mm/        run only one rule
   gfplint --disable nofs-redundant fs/      run the recommended rules but one
   gfplint --format sarif -o gfplint.sarif . write SARIF for code scanning
+  gfplint --format gitlab -o gl-code-quality-report.json .
+                                            write a GitLab Code Quality report
+  gfplint --format github --baseline gfplint-baseline.json .
+                                            annotate a GitHub Actions run with the findings not in the baseline
+  gfplint --baseline gfplint-baseline.json --update-baseline .
+                                            accept today's findings; later runs report only new ones
   gfplint --format json . | jq '.findings[]'
   gfplint rules                             list the rules
   gfplint explain scope-unbalanced          print a rule's documentation
@@ -82,7 +91,7 @@ function collect(value: string, previous: string[]): string[] {
 function addCheckOptions(cmd: Command): Command {
   return cmd
     .argument('[paths...]', 'files or directories to check (default: .)')
-    .option('--format <format>', 'output format: text, json or sarif', 'text')
+    .option('--format <format>', 'output format: text, json, sarif, gitlab (Code Quality) or github (Actions annotations)', 'text')
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
     .option('--rule <id>', 'run only this rule (repeatable, or comma-separated)', collect, [])
     .option('--disable <id>', 'do not run this rule (repeatable, or comma-separated)', collect, [])
@@ -229,7 +238,7 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
     return 0;
   }
   const cwd = process.cwd();
-  if (!(FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`unknown format '${o.format}' (expected text, json or sarif)`);
+  if (!(FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`unknown format '${o.format}' (expected ${FORMATS.join(', ')})`);
   const format = o.format as Format;
   if (!(LEVELS as readonly string[]).includes(o.failLevel)) throw new UsageError(`unknown fail level '${o.failLevel}' (expected info, warning or error)`);
   const failLevel = o.failLevel as Severity;
@@ -303,7 +312,8 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
     const shown = base.shown;
     const kept = new Set(shown);
     const reported = { ...result, findings: result.findings.filter((d) => kept.has(d)), unusedSuppressions: unused.filter((d) => kept.has(d)) };
-    const report = render(format, reported, shown, { color, explain: Boolean(o.explain), cwd, baselined: base.hidden });
+    const summaryWritten = format === 'github' && stepSummary(shown);
+    const report = render(format, reported, shown, { color, explain: Boolean(o.explain), cwd, baselined: base.hidden, summaryWritten });
     if (o.output) writeFileAtomic(resolve(cwd, o.output), report, () => signalled !== undefined);
     else process.stdout.write(report);
     if (signalled) return signalExit(signalled);
@@ -333,10 +343,12 @@ function render(
   format: Format,
   result: LintResult,
   shown: Diagnostic[],
-  opts: { color: boolean; explain: boolean; cwd: string; baselined: Diagnostic[] },
+  opts: { color: boolean; explain: boolean; cwd: string; baselined: Diagnostic[]; summaryWritten: boolean },
 ): string {
   const input: JsonReportInput = result;
   if (format === 'json') return formatJson(input);
+  if (format === 'gitlab') return formatGitlab(shown, fileSourceReader(opts.cwd));
+  if (format === 'github') return formatGithub(shown, { summaryWritten: opts.summaryWritten });
   if (format === 'sarif') return formatSarif(input, { rules: allRules(), cwd: opts.cwd, baselined: opts.baselined });
   const cache = new Map<string, string | undefined>();
   const source = (file: string): string | undefined => {
@@ -352,6 +364,14 @@ function render(
     return cache.get(file);
   };
   return formatText(shown, { color: opts.color, explain: opts.explain, source });
+}
+
+function stepSummary(shown: Diagnostic[]): boolean {
+  try {
+    return writeStepSummary(shown);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 function statsText(result: LintResult): string {
