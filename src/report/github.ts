@@ -84,6 +84,6 @@ export function writeStepSummary(diags: readonly Diagnostic[], env: NodeJS.Proce
     appendFileSync(file, githubStepSummary(diags));
     return true;
   } catch (e) {
-    throw new Error(`cannot write the step summary '${file}': ${(e as Error).message}`);
+    throw new Error(`cannot write the step summary '${file}': ${(e as Error).message}`, { cause: e });
   }
 }
