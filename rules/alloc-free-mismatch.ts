@@ -1,5 +1,10 @@
 import { lineOf } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
+import { freeMatches } from '../src/model/allocators.js';
+import type { Rng } from '../src/syntax/facts.js';
+
+/** Frees whose replacement by the canonical one loses nothing (the *_sensitive ones also zero the memory). */
+const PLAIN_FREES = new Set(['kfree', 'vfree']);
 
 /** Which free functions must not receive memory of which family (spec §3.1, "Free-function pairing"). */
 const WRONG: Record<string, readonly string[]> = {
@@ -26,18 +31,30 @@ export default defineRule({
     limitations: 'The pointer is followed through assignments within the function only; memory passed through helpers or stored and freed elsewhere is not seen.',
     references: ['mm/util.c', 'mm/vmalloc.c', 'Documentation/core-api/memory-allocation.rst'],
   },
-  *check(fn) {
+  *check(fn, { model }) {
     for (const f of fn.frees) {
       const wrong = WRONG[f.callee];
       if (!wrong) continue;
       const src = f.sources.find((s) => wrong.includes(s.family));
       if (!src) continue;
+      // The source's canonical free (the model's first), when it accepts every source of the pointer.
+      const canonical = model.allocator(src.callee)?.frees[0];
+      const fits = canonical !== undefined && canonical !== f.callee && PLAIN_FREES.has(f.callee) &&
+        f.sources.every((s) => { const spec = model.allocator(s.callee); return spec !== undefined && freeMatches(spec, canonical, model.version); });
+      const edit = fits
+        ? { description: `Free with '${canonical}()'`, edits: [{ at: [f.rng[0], f.rng[1], f.rng[0], f.rng[1] + f.callee.length] as Rng, text: canonical, expect: f.callee }] }
+        : undefined;
+      // kvfree() is kfree() for kmalloc memory and vfree() for vmalloc memory (mm/util.c): for a
+      // kvmalloc pointer that kfree() freed it changes nothing when kmalloc succeeded and fixes
+      // the fallback case. Any other replacement is for a person to judge.
+      const safe = edit !== undefined && src.family === 'kvmalloc' && f.callee === 'kfree';
       const expected = src.family === 'kvmalloc' ? "'kvfree()'" : src.family === 'vmalloc' ? "'vfree()' or 'kvfree()'" : src.family === 'kmem_cache' ? "'kmem_cache_free()'" : "'kfree()' or 'kvfree()'";
       yield {
         message: 'mismatch',
         at: f.rng,
         data: { free: f.callee, ptr: f.ptr, alloc: src.callee, line: lineOf(src.rng), family: src.family, expected },
         related: [{ at: src.rng, note: `allocated with '${src.callee}()' here` }],
+        ...(edit ? (safe ? { fix: edit } : { suggestions: [edit] }) : {}),
       };
     }
   },

@@ -1,5 +1,8 @@
-import { describeGfp, isNofsLike, isNoioLike, lineOf, mustAll } from '../src/engine/rule-helpers.js';
-import { defineRule } from '../src/engine/rule.js';
+import { describeGfp, isNofsLike, isNoioLike, lineOf, mustAll, scopedMaskFix } from '../src/engine/rule-helpers.js';
+import { defineRule, type RuleFix } from '../src/engine/rule.js';
+
+/** A fix that rests on the callers' scope is only ever a suggestion: a new caller may lack it. */
+const suggest = (f: RuleFix | undefined) => (f ? { suggestions: [f] } : {});
 
 export default defineRule({
   id: 'nofs-redundant',
@@ -32,11 +35,16 @@ export default defineRule({
       // Innermost scope strict enough: NOIO covers NOFS; NOFS does not cover NOIO.
       const scope = [...a.ctx.scopes].reverse().find((s) => s.kind === 'noio' || (!noio && s.kind === 'nofs'));
       if (scope) {
+        // Safe to apply only when the scope is this function's own (not a caller's), on every
+        // path (ctx.scopes are must-scopes) and unconditional; otherwise a suggestion.
+        const edit = scopedMaskFix(model, a, a.ctx.scopes.map((s) => s.kind));
+        const own = !scope.via && !scope.onlyWhen;
         yield {
           message: 'redundant',
           at: a.gfpRng,
           data: { gfp: a.gfpText, callee: a.callee, scope: scope.kind.toUpperCase(), opener: scope.opener, line: lineOf(scope.rng), when: scope.onlyWhen ? ` (${scope.onlyWhen})` : '' },
           related: [{ at: scope.rng, note: `'${scope.opener}()' opens the ${scope.kind} scope here; effective mask at the call: ${describeGfp(model, a.effective)}` }],
+          ...(edit ? (own ? { fix: edit } : { suggestions: [edit] }) : {}),
         };
         continue;
       }
@@ -49,6 +57,7 @@ export default defineRule({
         at: a.gfpRng,
         data: { gfp: a.gfpText, fn: fn.name, scope: byCallers.kind.toUpperCase(), chain: byCallers.via.map((w) => w.note).join(' → ') },
         related: byCallers.via.map((w) => ({ at: w.rng, file: w.file, note: w.note })),
+        ...suggest(scopedMaskFix(model, a, [byCallers.kind])),
       };
     }
   },

@@ -11,7 +11,7 @@ import { compareDiagnostics } from '../engine/diagnostic.js';
 import { BaselineError } from '../engine/baseline.js';
 import { fileSourceReader } from '../engine/fingerprint.js';
 import { analyzeFile, lint, LintError } from '../engine/lint.js';
-import type { LintResult } from '../engine/lint-types.js';
+import type { LintOptions, LintResult } from '../engine/lint-types.js';
 import { allRules, getRule, resolveRuleSelection, unknownRuleMessage, UNUSED_DISABLE } from '../engine/registry.js';
 import type { Rule, Severity } from '../engine/rule.js';
 import { TOOL_NAME, toolVersion } from '../engine/tool-info.js';
@@ -21,6 +21,7 @@ import { parseKernelVersion } from '../model/version.js';
 import { DiscoveryError } from '../program/discover.js';
 import { formatFactsJson, formatFactsText } from '../report/facts.js';
 import { baselineStep, checkBaselineOptions } from './baseline-step.js';
+import { fixStep } from './fix-step.js';
 import { formatJson, type JsonReportInput } from '../report/json.js';
 import { formatSarif } from '../report/sarif.js';
 import { formatGithub, writeStepSummary } from '../report/github.js';
@@ -55,6 +56,7 @@ interface CheckOptions {
   baseline?: string;
   updateBaseline?: boolean;
   pruneBaseline?: boolean;
+  fix?: boolean;
 }
 
 const EXAMPLES = `
@@ -110,7 +112,8 @@ function addCheckOptions(cmd: Command): Command {
     .option('--list-rules', 'list the rules and exit')
     .option('--baseline <file>', 'hide the findings listed in FILE (keyed by file, rule, function and code; never by line)')
     .option('--update-baseline', 'write the current findings to the --baseline FILE (atomically), then report against it')
-    .option('--prune-baseline', 'drop --baseline entries that no longer match any finding');
+    .option('--prune-baseline', 'drop --baseline entries that no longer match any finding')
+    .option('--fix', 'apply the fixes that provably keep behaviour (atomically, only inside the checked paths), then check again');
 }
 
 /** Parse and run; resolves to the exit status. Never throws for bad input. */
@@ -272,7 +275,7 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
   const printedSkips = new Set<string>();
   let lastProgress = 0;
   try {
-    const result = await lint({
+    const lintOptions: LintOptions = {
       paths: targets,
       cwd,
       kernelVersion: o.kernelVersion,
@@ -296,7 +299,11 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
             process.stderr.write(`\r\x1b[K${TOOL_NAME}: ${done}/${total} files`);
           }
         : undefined,
-    });
+    };
+    let result = await lint(lintOptions);
+    const fixed = o.fix ? fixStep(result.findings, { cwd, targets }) : undefined;
+    if (fixed) for (const note of fixed.notes) process.stderr.write(escapeForTerminal(note) + '\n');
+    if (fixed?.changed && !controller.signal.aborted) result = await lint({ ...lintOptions, onSkip: undefined });
     if (progress) process.stderr.write('\r\x1b[K');
     // Let a signal that arrived while the pipeline was busy be delivered before anything is
     // written: libuv reads pending signals in its poll phase, which a timer turn guarantees.

@@ -8,8 +8,11 @@ export interface Location { file: string; line: number; column: number; endLine:
 
 export interface RelatedLocation { file: string; line: number; column: number; message: string }
 
-/** Replace the text of a 1-based range (end column exclusive, UTF-16 code units) with `text`. */
-export interface TextEdit extends Location { text: string }
+/**
+ * Replace the text of a 1-based range (end column exclusive, UTF-16 code units) with `text`;
+ * `expect`, when given, is the text that must be there for the edit to apply.
+ */
+export interface TextEdit extends Location { text: string; expect?: string }
 
 /** A change that resolves a finding: what it does, and its edits. */
 export interface FixProposal { description: string; edits: TextEdit[] }

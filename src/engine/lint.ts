@@ -31,6 +31,7 @@ import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { LintOptions, LintResult } from './lint-types.js';
 import { resolveRuleSelection } from './registry.js';
 import { renderMessage, type Rule } from './rule.js';
+import { fixesOf } from './fix.js';
 import { applySuppressions } from './suppressions.js';
 import { toolVersion } from './tool-info.js';
 
@@ -614,6 +615,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
                 function: fv.name,
                 message: renderMessage(rule.messages[f.message], f.data),
                 related: (f.related ?? []).map((r) => ({ file: r.file ?? fv.file, line: r.at[0] + 1, column: r.at[1] + 1, message: r.note })),
+                ...fixesOf(f, fv.file),
               });
             }
           } catch (e) {

@@ -2,10 +2,14 @@
  * Small questions rules ask of GFP values, in may/must form, so that every rule treats unknown
  * bits the same way (it stays quiet) and names masks the same way in messages.
  */
+import type { AllocSite } from '../function/view.js';
+import { scopedRewriteKeepsBehaviour } from '../model/allocators.js';
 import type { Model } from '../model/context.js';
+import { SCOPED_MASK_REPLACEMENT, type ScopeKind } from '../model/memalloc-scopes.js';
 import { formatGfpValue, type GfpValue } from '../model/gfp.js';
 import type { Expr } from '../syntax/expr.js';
 import type { Rng } from '../syntax/facts.js';
+import type { RuleFix } from './rule.js';
 
 /** The value of a `__GFP_*` bit or `GFP_*` mask name in the configured table (0 when absent). */
 export function bitOf(model: Model, name: string): number {
@@ -108,4 +112,25 @@ export function pageOrder(size: number): number {
 /** Source text for a message on one line: `GFP_NOFS |\n\t\t __GFP_ZERO` → `GFP_NOFS | __GFP_ZERO`. */
 export function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The fix that writes the plain mask instead of a leading per-call `GFP_NOFS`/`GFP_NOIO` at an
+ * allocation (`GFP_NOFS`, `GFP_NOFS | __GFP_ZERO`), when the model proves that under `scopes` (active
+ * on every path to the call) the allocator does exactly the same with either mask. Undefined when
+ * the argument has another shape, the mask is not fully known, or the proof fails.
+ */
+export function scopedMaskFix(model: Model, a: AllocSite, scopes: readonly ScopeKind[]): RuleFix | undefined {
+  if (a.gfpImplied || a.gfp.kind !== 'known') return undefined;
+  const m = /^(\w+)(?:\s*\|\s*__GFP_\w+)*\s*$/.exec(a.gfpText);
+  const token = m?.[1];
+  const replacement = token !== undefined && Object.hasOwn(SCOPED_MASK_REPLACEMENT, token) ? SCOPED_MASK_REPLACEMENT[token] : undefined;
+  if (!token || !replacement) return undefined;
+  const plain = bitOf(model, replacement);
+  if (!plain || !a.gfp.masks.every((from) => scopedRewriteKeepsBehaviour(a.spec, model.version, from, (from | plain) >>> 0, scopes, model.table))) return undefined;
+  const [line, col] = a.gfpRng;
+  return {
+    description: `Replace '${token}' with '${replacement}': the enclosing scope already strips the same bits`,
+    edits: [{ at: [line, col, line, col + token.length], text: replacement, expect: token }],
+  };
 }

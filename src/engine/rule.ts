@@ -28,6 +28,20 @@ export interface Finding<M extends string = string> {
   data?: Record<string, string | number | undefined>;
   at: Rng;
   related?: { at: Rng; note: string; file?: string }[];
+  /** A change that provably keeps behaviour (`--fix` applies it); only where the analysis proves it. */
+  fix?: RuleFix;
+  /** Changes for a person to judge (JSON `suggestions`, SARIF `fixes`); never applied. */
+  suggestions?: RuleFix[];
+}
+
+/**
+ * A fix as data: replace the text of `at` (in the function's file unless `file` is given) with
+ * `text`. `expect` is the text the rule believes is there; the engine refuses the edit when the
+ * file says otherwise.
+ */
+export interface RuleFix {
+  description: string;
+  edits: { at: Rng; text: string; expect?: string; file?: string }[];
 }
 
 export interface RuleContext {

@@ -11,6 +11,7 @@ import type { Expr } from '../syntax/expr.js';
 import { mustParseCExpr } from '../syntax/c-expr.js';
 import type { GfpTable } from './gfp-tables.js';
 import { evalGfp, hasBit, isNonBlocking, known, maskNames, orGfp, unknown, type GfpEnv, type GfpValue } from './gfp.js';
+import { applyScopes, type ScopeKind } from './memalloc-scopes.js';
 import { atLeast, inRange, type KernelVersion, type VersionRange } from './version.js';
 
 /** Allocator families, for free-function pairing and per-family rules. */
@@ -619,4 +620,39 @@ export function nofailProblems(v: KernelVersion, mask: number, table: GfpTable, 
     out.push(`${site.family}() does not support __GFP_NOFAIL before 5.17 (9376130c390a, a421ef303008)`);
   }
   return out;
+}
+
+/**
+ * Whether writing mask `to` instead of `from` at a call of `spec` changes nothing the allocator
+ * does while `scopes` are active on every path to the call: the masks are equal after
+ * current_gfp_context() (include/linux/sched/mm.h), and the allocator takes no decision on the
+ * written mask before applying it. kvmalloc does on some versions (its vmalloc fallback,
+ * {@link kvmallocBehaviour}), so both masks must behave alike there. Families whose handling of
+ * the written mask is not modelled here answer false.
+ *
+ * - kmalloc, kmem_cache, page, folio: the page allocator applies current_gfp_context() on entry
+ *   (mm/page_alloc.c __alloc_pages(), "Apply scoped allocation constraints", 6.1 and 6.12), slab
+ *   gets its pages from it, and slab's cache choice (kmalloc_type()) reads only the zone,
+ *   reclaimable and account bits.
+ * - vmalloc: before 5.17 it ignored the written NOFS/NOIO (page tables with GFP_KERNEL), which the
+ *   scope strips as well; from 5.17 it opens the matching scope from the mask itself
+ *   (451769ebb7e7), which an outer scope already is.
+ */
+export function scopedRewriteKeepsBehaviour(spec: AllocatorSpec, v: KernelVersion, from: number, to: number, scopes: readonly ScopeKind[], table: GfpTable): boolean {
+  if (applyScopes(from, scopes, table) !== applyScopes(to, scopes, table)) return false;
+  switch (spec.family) {
+    case 'kmalloc':
+    case 'kmem_cache':
+    case 'page':
+    case 'folio':
+    case 'vmalloc':
+      return true;
+    case 'kvmalloc': {
+      const a = kvmallocBehaviour(v, from, table);
+      const b = kvmallocBehaviour(v, to, table);
+      return a.fallback === b.fallback && a.warns === b.warns;
+    }
+    default:
+      return false;
+  }
 }

@@ -28,6 +28,16 @@ export const SCOPE_CLEARS: Readonly<Record<ScopeKind, readonly string[]>> = {
   flags: [],
 };
 
+/**
+ * Per-call masks that only repeat what a scope already strips, and the mask to write instead
+ * (Documentation/core-api/gfp_mask-from-fs-io.rst: "use GFP_KERNEL … and the scope API"). Which
+ * scope makes the rewrite behaviour-preserving is decided by {@link applyScopes}, not here.
+ */
+export const SCOPED_MASK_REPLACEMENT: Readonly<Record<string, string>> = {
+  GFP_NOFS: 'GFP_KERNEL',
+  GFP_NOIO: 'GFP_KERNEL',
+};
+
 interface ScopeFunction extends VersionRange {
   kind: ScopeKind;
   op: 'save' | 'restore';

@@ -1,9 +1,10 @@
 /**
  * The JSON report, a contract users' scripts depend on (issue 2): fixed key order, 2-space
  * indent, trailing newline. `unusedSuppressions`, `skipped` and `suppressed` are extra top-level
- * keys after `findings`; a finding's shape never changes.
+ * keys after `findings`. A finding's keys never change; `fix` and `suggestions` are added after
+ * `related` only when a rule offers them (an additive change).
  */
-import type { Diagnostic } from '../engine/diagnostic.js';
+import type { Diagnostic, FixProposal } from '../engine/diagnostic.js';
 import type { LintResult } from '../engine/lint-types.js';
 import { TOOL_NAME, toolVersion } from '../engine/tool-info.js';
 
@@ -18,6 +19,19 @@ export interface JsonFinding {
   function: string;
   message: string;
   related: { file: string; line: number; column: number; message: string }[];
+  /** Present only when the rule offers a behaviour-preserving fix (what `--fix` applies). */
+  fix?: JsonFix;
+  /** Present only when the rule offers changes for a person to judge. */
+  suggestions?: JsonFix[];
+}
+
+export interface JsonFix {
+  description: string;
+  edits: { file: string; line: number; column: number; endLine: number; endColumn: number; text: string }[];
+}
+
+function jsonFix(f: FixProposal): JsonFix {
+  return { description: f.description, edits: f.edits.map((e) => ({ file: e.file, line: e.line, column: e.column, endLine: e.endLine, endColumn: e.endColumn, text: e.text })) };
 }
 
 export type JsonReportInput = Pick<LintResult, 'kernelVersion' | 'filesScanned' | 'findings' | 'unusedSuppressions' | 'skipped'> & {
@@ -38,6 +52,8 @@ export function jsonFinding(d: Diagnostic): JsonFinding {
     function: d.function,
     message: d.message,
     related: d.related.map((r) => ({ file: r.file, line: r.line, column: r.column, message: r.message })),
+    ...(d.fix ? { fix: jsonFix(d.fix) } : {}),
+    ...(d.suggestions?.length ? { suggestions: d.suggestions.map(jsonFix) } : {}),
   };
 }
 
