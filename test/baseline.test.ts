@@ -117,6 +117,14 @@ describe('--baseline', () => {
     expect(findings(r)).toMatchObject([{ rule: 'alloc-free-mismatch', line: 14 }]);
   });
 
+  test('SARIF still lists the hidden findings, marked as suppressed by the baseline', () => {
+    gfplint(['--baseline', 'b.json', '--update-baseline', 'drivers']);
+    const r = gfplint(['--format', 'sarif', '--baseline', 'b.json', 'drivers']);
+    expect(r.status).toBe(0);
+    const log = JSON.parse(r.stdout) as { runs: { results: { ruleId: string; suppressions?: { kind: string }[] }[] }[] };
+    expect(log.runs[0].results.map((x) => [x.ruleId, x.suppressions?.[0].kind]).sort()).toEqual([['alloc-free-mismatch', 'external'], ['sleep-in-atomic', 'external']]);
+  });
+
   test('the baseline works from another working directory (paths are relative to the baseline file)', () => {
     gfplint(['--baseline', 'b.json', '--update-baseline', 'drivers']);
     const r = gfplint(['--format', 'json', '--baseline', '../b.json', '.'], join(dir, 'drivers'));

@@ -143,7 +143,8 @@ describe('--fix', () => {
     expect(run(['tree']).status).toBe(0);
   });
 
-  test('nothing is written without --fix, whatever the format', () => {
+  test('nothing is written without --fix, whatever the format; stderr says how many --fix would resolve', () => {
+    expect(run(['tree']).stderr).toContain('gfplint: 2 of these findings have fixes that keep behaviour: run with --fix to apply them\n');
     const before = statSync(join(dir, 'tree', 'scope.c')).mtimeMs;
     for (const format of ['text', 'json', 'sarif', 'gitlab', 'github']) expect(run(['--format', format, 'tree']).status).toBe(1);
     expect(readFileSync(join(dir, 'tree', 'scope.c'), 'utf8')).toBe(LOCKED_SCOPE);

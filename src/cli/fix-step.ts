@@ -23,3 +23,9 @@ export function fixStep(findings: readonly Diagnostic[], run: { cwd: string; tar
   }
   return { changed: outcome.fixed.length > 0, notes };
 }
+
+/** ESLint's hint: how many of the reported findings `--fix` would resolve (undefined when none). */
+export function fixableNote(shown: readonly Diagnostic[]): string | undefined {
+  const n = shown.filter((d) => d.fix).length;
+  return n ? `${TOOL_NAME}: ${n} of these finding${n === 1 ? ' has a fix' : 's have fixes'} that keep behaviour: run with --fix to apply ${n === 1 ? 'it' : 'them'}` : undefined;
+}

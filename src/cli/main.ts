@@ -21,7 +21,7 @@ import { parseKernelVersion } from '../model/version.js';
 import { DiscoveryError } from '../program/discover.js';
 import { formatFactsJson, formatFactsText } from '../report/facts.js';
 import { baselineStep, checkBaselineOptions } from './baseline-step.js';
-import { fixStep } from './fix-step.js';
+import { fixableNote, fixStep } from './fix-step.js';
 import { formatJson, type JsonReportInput } from '../report/json.js';
 import { formatSarif } from '../report/sarif.js';
 import { formatGithub, writeStepSummary } from '../report/github.js';
@@ -327,6 +327,8 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
 
     if (o.stats) process.stderr.write(statsText(result));
     if (!o.quiet) for (const note of base.notes) process.stderr.write(escapeForTerminal(note) + '\n');
+    const fixable = o.fix || o.quiet ? undefined : fixableNote(shown);
+    if (fixable) process.stderr.write(fixable + '\n');
     if (!o.quiet) {
       process.stderr.write(
         formatSummary({ files: result.filesScanned, functions: result.stats.functions, allocationSites: result.stats.allocationSites, seconds: result.stats.seconds, remembered: result.stats.remembered }, shown),
