@@ -58,7 +58,10 @@ export default defineRule({
             // A zone-only modifier (GFP_DMA) has no reclaim bits and is meant to be OR-ed in.
             if (nr === 0 || (nr & wr) !== nr || nr === wr) continue;
             const lost = RECLAIM_BITS.filter((b) => (wr & bitOf(model, b)) && !(nr & bitOf(model, b)));
-            yield { message: 'widened', at: a.gfpRng, data: { gfp, wide: wide.n, narrow: narrow.n, lost: lost.join(' and ') } };
+            // Which operand the author meant is a guess: offered, never applied.
+            const keep = names.filter((n) => n !== wide.n).join(' | ');
+            const suggestion = { description: `Keep the '${narrow.n}' intent: drop '${wide.n}'`, edits: [{ at: a.gfpRng, text: keep, expect: gfp }] };
+            yield { message: 'widened', at: a.gfpRng, data: { gfp, wide: wide.n, narrow: narrow.n, lost: lost.join(' and ') }, suggestions: [suggestion] };
             widened = true;
             break;
           }

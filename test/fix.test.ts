@@ -84,6 +84,13 @@ int qux_fill(struct qux *q)
     expect(now[0].fix).toBeDefined();
   });
 
+  test('GFP_KERNEL | GFP_NOFS: dropping GFP_KERNEL is a suggestion (the intent is a guess), never a fix', async () => {
+    const src = 'static void *qux_new(size_t n)\n{\n\treturn kmalloc(n, GFP_KERNEL | GFP_NOFS | __GFP_ZERO);\n}\n';
+    const [d] = await check(src, ['gfp-contradiction']);
+    expect(d.fix).toBeUndefined();
+    expect(d.suggestions?.[0].edits).toEqual([{ file: 'drivers/q.c', line: 3, column: 20, endLine: 3, endColumn: 54, text: 'GFP_NOFS | __GFP_ZERO', expect: 'GFP_KERNEL | GFP_NOFS | __GFP_ZERO' }]);
+  });
+
   test('kfree() of kvmalloc memory: a fix to kvfree(); vfree() of kmalloc memory: a suggestion; kfree_sensitive(): nothing', async () => {
     const body = (alloc: string, free: string) => `static int qux_load(struct qux *q, size_t len)
 {
