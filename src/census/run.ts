@@ -24,7 +24,7 @@ export class CensusError extends Error {}
 
 export async function censusOf(tree: string, o: CensusRunOptions): Promise<Census> {
   const root = path.resolve(o.cwd, tree);
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(root).isDirectory();
   } catch {
