@@ -180,6 +180,21 @@ export async function main(argv: string[]): Promise<number> {
       status = runFacts(file, opts);
     });
 
+  program
+    .command('census')
+    .description('count how TREE uses GFP_NOFS, GFP_NOIO and the scope API, per subsystem, with a verdict for every site')
+    .argument('<tree>', 'a kernel tree (or any directory of kernel C)')
+    .option('--compare <other>', 'set TREE beside OTHER (the older tree first: census OLD --compare NEW)')
+    .option('--format <format>', 'text, json or html', 'text')
+    .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
+    .option('--kernel-version <X.Y[.Z]>', "kernel version to model (default: each tree's Makefile)")
+    .option('--jobs <n>', 'parallel workers')
+    .option('--cache-dir <dir>', 'where to keep the facts cache')
+    .option('--no-cache', 'do not read or write the cache')
+    .action(async (tree: string, opts: CensusOptions) => {
+      status = await runCensus(tree, opts);
+    });
+
   const onPipeError = (e: NodeJS.ErrnoException): void => {
     // `gfplint … | head`: the reader went away; stop quietly, as grep does.
     if (e.code === 'EPIPE') process.exit(status);
@@ -233,6 +248,55 @@ function checkPathExists(p: string, cwd: string): void {
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`no such file or directory: '${p}'`);
     throw new UsageError(`cannot access '${p}': ${(e as Error).message}`);
   }
+}
+
+interface CensusOptions {
+  compare?: string;
+  format: string;
+  output?: string;
+  kernelVersion?: string;
+  jobs?: string;
+  cacheDir?: string;
+  cache?: boolean;
+}
+
+const CENSUS_FORMATS = ['text', 'json', 'html'];
+
+async function runCensus(tree: string, o: CensusOptions): Promise<number> {
+  const cwd = process.cwd();
+  if (!CENSUS_FORMATS.includes(o.format)) throw new UsageError(`unknown format '${o.format}' (expected text, json or html)`);
+  const jobs = positiveNumber('--jobs', o.jobs, true);
+  validateKernelVersion(o.kernelVersion);
+  if (o.output) checkOutputDir(o.output, cwd);
+  const { censusOf, CensusError } = await import('../census/run.js');
+  const { compareCensus } = await import('../census/census.js');
+  const { formatCensusText, formatComparisonText, formatCensusJson } = await import('../census/text.js');
+  const { formatCensusHtml } = await import('../census/html.js');
+  const progress = Boolean(process.stderr.isTTY);
+  const runOpts = {
+    cwd, kernelVersion: o.kernelVersion, jobs, cacheDir: o.cacheDir, noCache: o.cache === false,
+    onSkip: (file: string, reason: string) => process.stderr.write(`${TOOL_NAME}: skipped ${escapeForTerminal(file)}: ${oneLine(reason)}\n`),
+    onProgress: progress ? (done: number, total: number) => process.stderr.write(`\r\x1b[K${TOOL_NAME}: census: ${done}/${total} files`) : undefined,
+  };
+  let report: string;
+  try {
+    const first = await censusOf(tree, runOpts);
+    if (progress) process.stderr.write('\r\x1b[K');
+    if (o.compare !== undefined) {
+      const second = await censusOf(o.compare, runOpts);
+      if (progress) process.stderr.write('\r\x1b[K');
+      const comparison = compareCensus(first, second);
+      report = o.format === 'json' ? formatCensusJson({ comparison }) : o.format === 'html' ? formatCensusHtml({ comparison }) : formatComparisonText(comparison);
+    } else {
+      report = o.format === 'json' ? formatCensusJson({ census: first }) : o.format === 'html' ? formatCensusHtml({ census: first }) : formatCensusText(first);
+    }
+  } catch (e) {
+    if (e instanceof CensusError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (o.output) writeFileAtomic(resolve(cwd, o.output), report);
+  else process.stdout.write(report);
+  return 0;
 }
 
 async function runCheck(paths: string[], o: CheckOptions): Promise<number> {

@@ -65,6 +65,8 @@ export interface LintResult {
   skipped: { file: string; reason: string }[];
   /** Every NOFS/NOIO site scanned, with its verdict (the JSON report's `sites`, the census's input). */
   sites?: SiteVerdict[];
+  /** What the scanned functions do with the scope API (the census's input). */
+  inventory?: ScopeInventory;
   stats: LintStats;
 }
 
@@ -95,4 +97,17 @@ export interface SiteVerdict {
   evidence: string;
   /** The locations behind the evidence (scope opener, lock taken, caller chain). */
   related: { file: string; line: number; column: number; message: string }[];
+}
+
+/**
+ * The scope inventory of a run (the census's input beside `sites`): every memalloc scope region,
+ * every open-coded PF_MEMALLOC write and every function that returns with a scope open.
+ */
+export interface ScopeInventory {
+  /** memalloc_*_save … restore regions (and memalloc_flags_save), by kind. */
+  scopes: { file: string; line: number; function: string; kind: string; opener: string; calls: number; allocations: number; commented: boolean }[];
+  /** Writes of PF_MEMALLOC* bits to a task's flags outside the scope API. */
+  openCoded: { file: string; line: number; function: string; how: 'set' | 'clear' | 'assign'; flags: string[] }[];
+  /** Functions that return with a NOFS/NOIO scope open: transaction starts and other providers. */
+  providers: { file: string; line: number; function: string; kind: string; opener: string }[];
 }

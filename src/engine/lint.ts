@@ -32,6 +32,7 @@ import type { LintOptions, LintResult } from './lint-types.js';
 import { resolveRuleSelection } from './registry.js';
 import { renderMessage, type Rule } from './rule.js';
 import { fixesOf } from './fix.js';
+import { addToInventory, emptyInventory, sortInventory } from './inventory.js';
 import { applySuppressions } from './suppressions.js';
 import { toolVersion } from './tool-info.js';
 
@@ -151,6 +152,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const budget = opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
   const aliases = new Map<string, Expr>();
   const raw: Diagnostic[] = [];
+  const inventory = emptyInventory();
   const unresolved: Record<string, number> = {};
   const directives = new Map<string, CommentFact[]>();
   let allocationSites = 0;
@@ -599,6 +601,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     // Pass B (or the views of the single shard): rules.
     const check = (views: FunctionView[], program: ProgramView = programView) => {
       for (const fv of views) {
+        addToInventory(inventory, fv);
         // Rules see the model without inferred wrappers: a wrapper is checked as a function, not
         // as an allocator (rules skip functions the model lists as allocators).
         const ctx = { model, program };
@@ -639,16 +642,17 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         if (!files.length) continue;
         const content = contentOf(i);
         const key = memo && content && programView.calledAt ? digestOf('B', runKey, content, files.map((f) => [f.path, [...again.get(f.path)!]]), chain, rules.map((r) => r.id)) : undefined;
-        const hit = key ? memo!.read(key, hasArrays<{ raw: Diagnostic[]; skipped: typeof skipped; queries: Query[] }>('raw', 'skipped', 'queries')) : undefined;
+        const hit = key ? memo!.read(key, hasArrays<{ raw: Diagnostic[]; skipped: typeof skipped; queries: Query[]; scopes: typeof inventory.scopes; openCoded: typeof inventory.openCoded; providers: typeof inventory.providers }>('raw', 'skipped', 'queries', 'scopes', 'openCoded', 'providers')) : undefined;
         if (hit && stillHolds(hit.queries)) {
           rememberedShards++;
           for (const d of hit.raw) raw.push(d);
+          for (const k of ['scopes', 'openCoded', 'providers'] as const) (inventory[k] as unknown[]).push(...hit[k]);
           for (const x of hit.skipped) replaySkip(x);
           done += files.length;
           opts.onProgress?.(done, total);
           continue;
         }
-        const before = { raw: raw.length, skipped: skipped.length };
+        const before = { raw: raw.length, skipped: skipped.length, scopes: inventory.scopes.length, openCoded: inventory.openCoded.length, providers: inventory.providers.length };
         const queries: Query[] = [];
         const asked: ProgramView = {
           calledIn(fn) {
@@ -666,7 +670,12 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         const collected = await collect(files, true);
         const { views } = analyse(collected.files.map((f) => ({ path: f.path, facts: { ...f.facts, functions: f.facts.functions.filter((_, k) => again.get(f.path)?.has(k)) } })));
         check(views, key ? asked : programView);
-        if (key) memo!.write(key, { raw: raw.slice(before.raw), skipped: skipped.slice(before.skipped), queries });
+        if (key) {
+          memo!.write(key, {
+            raw: raw.slice(before.raw), skipped: skipped.slice(before.skipped), queries,
+            scopes: inventory.scopes.slice(before.scopes), openCoded: inventory.openCoded.slice(before.openCoded), providers: inventory.providers.slice(before.providers),
+          });
+        }
         await new Promise((r) => setImmediate(r));
       }
     }
@@ -686,6 +695,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     unusedSuppressions: unused,
     suppressed: suppressed.sort(compareDiagnostics),
     skipped,
+    inventory: sortInventory(inventory),
     stats: {
       files: filesScanned,
       functions,
