@@ -1,6 +1,6 @@
 import { bitOf, mustAll } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
-import type { Expr } from '../src/syntax/expr.js';
+import type { Expr } from '../src/facts/expr.js';
 
 /** The reclaim-related bits whose absence is what a constrained mask (GFP_NOFS, GFP_NOIO, …) means. */
 const RECLAIM_BITS = ['__GFP_IO', '__GFP_FS', '__GFP_DIRECT_RECLAIM', '__GFP_KSWAPD_RECLAIM'];

@@ -3,8 +3,8 @@ import { defineRule } from '../src/engine/rule.js';
 import type { AllocatorSpec } from '../src/model/allocators.js';
 import { evalGfp, type GfpValue } from '../src/model/gfp.js';
 import { applyScopes, type ScopeKind } from '../src/model/memalloc-scopes.js';
-import { identifiersOf, type Expr } from '../src/syntax/expr.js';
-import type { FunctionFacts, Rng } from '../src/syntax/facts.js';
+import { identifiersOf, type Expr } from '../src/facts/expr.js';
+import type { FunctionFacts, Rng } from '../src/facts/facts.js';
 import type { Model } from '../src/model/context.js';
 
 /**

@@ -4,8 +4,8 @@
  */
 import type { Model } from '../model/context.js';
 import { formatGfpValue, type GfpValue } from '../model/gfp.js';
-import type { Expr } from '../syntax/expr.js';
-import type { Rng } from '../syntax/facts.js';
+import type { Expr } from '../facts/expr.js';
+import type { Rng } from '../facts/facts.js';
 
 /** The value of a `__GFP_*` bit or `GFP_*` mask name in the configured table (0 when absent). */
 export function bitOf(model: Model, name: string): number {

@@ -5,7 +5,7 @@
  */
 import type { FunctionView, Witness } from '../function/view.js';
 import type { Model } from '../model/context.js';
-import type { Rng } from '../syntax/facts.js';
+import type { Rng } from '../facts/facts.js';
 import type { ProgramView } from '../program/program-view.js';
 
 export type Severity = 'error' | 'warning' | 'info';

@@ -7,8 +7,8 @@
  * resolves `NAME_noprof` to NAME; unwrapping `alloc_hooks(...)` is the caller's job.
  */
 
-import type { Expr } from '../syntax/expr.js';
-import { mustParseCExpr } from '../syntax/c-expr.js';
+import type { Expr } from '../facts/expr.js';
+import { mustParseCExpr } from '../facts/c-expr.js';
 import type { GfpTable } from './gfp-tables.js';
 import { evalGfp, hasBit, isNonBlocking, known, maskNames, orGfp, unknown, type GfpEnv, type GfpValue } from './gfp.js';
 import { atLeast, inRange, type KernelVersion, type VersionRange } from './version.js';

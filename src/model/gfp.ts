@@ -3,8 +3,8 @@
  * spelling for messages, and may/must predicates (allocator-model.md §1).
  */
 
-import { exprKey, type Expr } from '../syntax/expr.js';
-import { mustParseCExpr } from '../syntax/c-expr.js';
+import { exprKey, type Expr } from '../facts/expr.js';
+import { mustParseCExpr } from '../facts/c-expr.js';
 import type { GfpTable } from './gfp-tables.js';
 import { SCOPE_CLEARS } from './memalloc-scopes.js';
 

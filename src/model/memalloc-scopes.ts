@@ -4,7 +4,7 @@
  * allocator-model.md §5.
  */
 
-import type { Expr } from '../syntax/expr.js';
+import type { Expr } from '../facts/expr.js';
 import type { GfpTable } from './gfp-tables.js';
 import { atLeast, inRange, type KernelVersion, type VersionRange } from './version.js';
 

@@ -3,10 +3,10 @@ import {
   allocatorGfp, allocatorNames, allocMaySleep, freeMatches, kvmallocBehaviour, lookupAllocator, lookupFree, nofailProblems,
   vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocMaskProblems, xfsKmFlagsToGfp,
 } from '../../src/model/allocators.js';
-import { parseCExpr } from '../../src/syntax/c-expr.js';
+import { parseCExpr } from '../../src/facts/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
 import { known, type GfpValue } from '../../src/model/gfp.js';
-import type { Expr } from '../../src/syntax/expr.js';
+import type { Expr } from '../../src/facts/expr.js';
 
 const V61 = { major: 6, minor: 1 };
 const V612 = { major: 6, minor: 12 };

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCExpr } from '../../src/syntax/c-expr.js';
+import { parseCExpr } from '../../src/facts/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
 import {
   allowsFs, allowsIo, bit, evalGfp, formatGfpValue, gfpEquals, hasBit, isNonBlocking, joinGfp, known, maskNames,
   mayAllowFs, mayAllowIo, mayBlock, maySleep, mustBlock, mustHaveBit, mustLackFs, mustLackIo, paramValue, unknown,
   MAX_POSSIBLE_MASKS, type GfpEnv, type GfpValue,
 } from '../../src/model/gfp.js';
-import type { Expr } from '../../src/syntax/expr.js';
+import type { Expr } from '../../src/facts/expr.js';
 
 const t61 = builtinGfpTable({ major: 6, minor: 1 });
 const t612 = builtinGfpTable({ major: 6, minor: 12 });

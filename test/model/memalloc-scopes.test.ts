@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseCExpr } from '../../src/syntax/c-expr.js';
+import { parseCExpr } from '../../src/facts/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
 import {
   applyScopes, cookieSemantics, PF_MEMALLOC_FLAGS, pfMemallocKinds, restoreZeroSemantics, scopeCall, scopeCovers,
   scopeProviders, transactionHandleTypes, type ScopeKind,
 } from '../../src/model/memalloc-scopes.js';
-import type { Expr } from '../../src/syntax/expr.js';
+import type { Expr } from '../../src/facts/expr.js';
 
 const V61 = { major: 6, minor: 1 };
 const V612 = { major: 6, minor: 12 };
