@@ -8,7 +8,7 @@
 import type { Model } from '../model/context.js';
 import { allocatorGfp, type AllocFamily } from '../model/allocators.js';
 import { evalGfp, joinGfp, unknown as unknownGfp, type GfpValue } from '../model/gfp.js';
-import { applyScopes, type ScopeKind } from '../model/memalloc-scopes.js';
+import { applyScopes, isMemallocTaskFlag, type ScopeKind } from '../model/memalloc-scopes.js';
 import { exprKey, identifiersOf, rootName, type Expr } from '../syntax/expr.js';
 import type { CallFact, FunctionFacts, Op, Rng } from '../syntax/facts.js';
 import type {
@@ -537,7 +537,7 @@ class FunctionAnalysis {
     if (this.recording) this.callSites.push({ index, call: c, ctx: this.context(s) });
     if (c.indirect) return;
     const name = c.callee;
-    const sc = this.model.scopeCall(name);
+    const sc = this.model.scopeCall(name, c.args[0]);
     if (sc) {
       if (sc.op === 'save') this.save(index, sc.kind, s);
       else this.restore(index, sc.kind, s);
@@ -680,7 +680,10 @@ class FunctionAnalysis {
       const fact = s.scopes.get(id);
       const region = this.regions.get(id);
       if (!fact) continue;
-      if (fact.v.kind !== kind && !(fact.v.kind === 'flags' || kind === 'flags')) {
+      // The generic memalloc_flags_save()/restore() pair with any kind: since 6.9 every restore is
+      // memalloc_flags_restore() (the model's cookie rules), and the generic API exists only there.
+      const generic = kind === 'flags' || this.model.scopeCall(fact.v.opener)?.kind === 'flags';
+      if (fact.v.kind !== kind && !generic) {
         record({ kind: 'kind-mismatch', save: { kind: fact.v.kind, rng: fact.v.rng, opener: fact.v.opener } });
       } else {
         const innermost = open[open.length - 1];
@@ -826,13 +829,13 @@ class FunctionAnalysis {
   }
 
   private taskFlags(op: Op & { op: 'assign' }, s: State, opIndex: number): void {
-    const names = [...identifiersOf(op.r)].filter((n) => /^PF_MEMALLOC/.test(n));
+    const names = [...identifiersOf(op.r)].filter(isMemallocTaskFlag);
     const how: OpenCodedScope['how'] = op.aop === '|=' ? 'set' : op.aop === '&=' ? 'clear' : 'assign';
     if (names.length && this.recording) this.openCoded.push({ rng: op.rng, text: `${exprKey(op.l)} ${op.aop} ${exprKey(op.r)}`, flags: names, how });
     const id = -1 - opIndex;
     if (how === 'set') {
       for (const n of names) {
-        const kind: ScopeKind | undefined = n === 'PF_MEMALLOC_NOFS' ? 'nofs' : n === 'PF_MEMALLOC_NOIO' ? 'noio' : n === 'PF_MEMALLOC_PIN' ? 'pin' : n === 'PF_MEMALLOC' ? 'noreclaim' : undefined;
+        const kind = this.model.pfMemallocFlagKind(n);
         if (kind) s.scopes.set(id - 100000 * names.indexOf(n), { v: { id, kind, opener: exprKey(op.l), rng: op.rng, cookie: '', origin: 'open-coded' }, must: true });
       }
     } else {
