@@ -15,6 +15,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['frees'],
   messages: {
     mismatch: "'{{free}}({{ptr}})' frees memory from '{{alloc}}()' on line {{line}}: {{family}} memory must be freed with {{expected}}",
   },

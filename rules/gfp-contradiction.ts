@@ -23,6 +23,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['allocations'],
   messages: {
     widened: "'{{gfp}}' is just '{{wide}}': OR-ing '{{narrow}}' into it cannot clear {{lost}}, so the {{narrow}} intent is lost",
     retry: "'{{gfp}}' asks for both __GFP_NORETRY and __GFP_RETRY_MAYFAIL",

@@ -56,6 +56,7 @@ export default defineRule({
   confidence: 'medium',
   recommended: true,
   scope: 'function',
+  startsFrom: ['gfpParams'],
   messages: {
     constant:
       "'{{callee}}()' uses '{{gfp}}' although '{{fn}}()' takes the caller's mask in '{{param}}': a caller passing {{callers}} is ignored here",

@@ -13,6 +13,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['allocations'],
   messages: {
     kmallocOnly:
       "on {{version}} '{{callee}}()' with '{{gfp}}' never falls back to vmalloc: a mask that is not GFP_KERNEL-compatible gets kmalloc only on 4.18–5.16, so large requests fail",

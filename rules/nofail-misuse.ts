@@ -18,6 +18,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['allocations'],
   messages: {
     nonBlocking:
       "'{{callee}}()' with '{{gfp}}' can return NULL: __GFP_NOFAIL needs __GFP_DIRECT_RECLAIM, and this mask cannot block",

@@ -13,6 +13,7 @@ export default defineRule({
   confidence: 'medium',
   recommended: true,
   scope: 'program',
+  startsFrom: ['allocations'],
   messages: {
     noReason: "'{{gfp}}' at '{{callee}}()' has no visible reason: no memalloc scope, lock, transaction handle, reclaim context or comment in '{{fn}}()' or {{callers}}{{where}}",
   },

@@ -8,6 +8,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'program',
+  startsFrom: ['allocations'],
   messages: {
     redundant: "'{{gfp}}' is redundant: '{{callee}}()' already runs inside the {{scope}} scope opened by '{{opener}}()' on line {{line}}{{when}}",
     redundantByCallers: "'{{gfp}}' is redundant: every known caller reaches '{{fn}}()' inside a {{scope}} scope, e.g. {{chain}}",

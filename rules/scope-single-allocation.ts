@@ -9,6 +9,7 @@ export default defineRule({
   confidence: 'medium',
   recommended: true,
   scope: 'function',
+  startsFrom: ['scopes'],
   messages: {
     adHoc: "'{{opener}}()' scope wraps a single '{{callee}}()' call: pass the mask to it, or cover the real critical section",
   },

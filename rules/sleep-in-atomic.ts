@@ -9,6 +9,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'program',
+  startsFrom: ['allocations', 'atomicCalls'],
   messages: {
     callSleeps: "'{{callee}}()' may sleep ({{why}}) but is called inside an atomic section ({{reason}}: '{{what}}' on line {{line}})",
     maySleep: "'{{callee}}()' with '{{gfp}}' may sleep in direct reclaim inside an atomic section ({{reason}}: '{{what}}' on line {{line}})",

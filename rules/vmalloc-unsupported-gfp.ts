@@ -18,6 +18,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['allocations'],
   messages: {
     nofsNoio:
       "on {{version}} '{{callee}}()' ignores the {{kind}} part of '{{gfp}}': vmalloc allocates its page tables with GFP_KERNEL before 5.17, so reclaim may still recurse into {{into}}",
