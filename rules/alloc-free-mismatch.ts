@@ -1,12 +1,6 @@
 import { lineOf } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
-
-/** Which free functions must not receive memory of which family (spec §3.1, "Free-function pairing"). */
-const WRONG: Record<string, readonly string[]> = {
-  kfree: ['kvmalloc', 'vmalloc'],
-  kfree_sensitive: ['kvmalloc', 'vmalloc'],
-  vfree: ['kmalloc', 'kmem_cache'],
-};
+import { freeMismatch } from '../src/model/allocators.js';
 
 export default defineRule({
   id: 'alloc-free-mismatch',
@@ -22,18 +16,17 @@ export default defineRule({
   docs: {
     rationale:
       '`kfree()` must not get vmalloc or kvmalloc memory (a kvmalloc pointer is vmalloc memory whenever the fallback ran, so the bug shows only under fragmentation), ' +
-      'and `vfree()` must not get kmalloc memory. `kvfree()` accepts all three (mm/util.c; spec §3.1; Documentation/core-api/memory-allocation.rst).',
+      'and `vfree()` must not get kmalloc, kmem_cache or kvmalloc memory (`kfree_sensitive()` takes kmalloc memory only). `kvfree()` accepts all of them (mm/util.c; spec §3.1; Documentation/core-api/memory-allocation.rst).',
     fix: 'Free kvmalloc memory with `kvfree()`, vmalloc memory with `vfree()` or `kvfree()`, kmalloc and kmem_cache memory with `kfree()` or `kmem_cache_free()` (or `kvfree()`).',
     limitations: 'The pointer is followed through assignments within the function only; memory passed through helpers or stored and freed elsewhere is not seen.',
     references: ['mm/util.c', 'mm/vmalloc.c', 'Documentation/core-api/memory-allocation.rst'],
   },
   *check(fn) {
     for (const f of fn.frees) {
-      const wrong = WRONG[f.callee];
-      if (!wrong) continue;
-      const src = f.sources.find((s) => wrong.includes(s.family));
-      if (!src) continue;
-      const expected = src.family === 'kvmalloc' ? "'kvfree()'" : src.family === 'vmalloc' ? "'vfree()' or 'kvfree()'" : src.family === 'kmem_cache' ? "'kmem_cache_free()'" : "'kfree()' or 'kvfree()'";
+      const mismatch = f.sources.map((s) => ({ src: s, m: freeMismatch(f.callee, s.family) })).find((x) => x.m);
+      if (!mismatch) continue;
+      const { src, m } = mismatch;
+      const expected = m!.expected;
       yield {
         message: 'mismatch',
         at: f.rng,

@@ -1,11 +1,10 @@
-import { bitOf, oneLine } from '../src/engine/rule-helpers.js';
+import { oneLine } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
 import type { AllocatorSpec } from '../src/model/allocators.js';
-import { evalGfp, type GfpValue } from '../src/model/gfp.js';
+import { callerMasksOverridden, evalGfp, type GfpValue } from '../src/model/gfp.js';
 import { applyScopes, type ScopeKind } from '../src/model/memalloc-scopes.js';
 import { identifiersOf, type Expr } from '../src/facts/expr.js';
 import type { FunctionFacts, Rng } from '../src/facts/facts.js';
-import type { Model } from '../src/model/context.js';
 
 /**
  * Allocators whose implied mask is not a choice the function made: user copies allocate with
@@ -29,20 +28,6 @@ interface Site {
   gfp: GfpValue;
   scopes: ScopeKind[];
   at: Rng;
-}
-
-/**
- * What a caller may have asked for that the constant mask ignores (Documentation/core-api/
- * gfp_mask-from-fs-io.rst, memory-allocation.rst): GFP_NOFS, GFP_NOIO, or a non-blocking mask.
- */
-function ignoredCallerMasks(model: Model, effective: number, alwaysSleeps: boolean): string[] {
-  const out: string[] = [];
-  if (effective & bitOf(model, '__GFP_FS')) out.push('GFP_NOFS');
-  if (effective & (bitOf(model, '__GFP_FS') | bitOf(model, '__GFP_IO'))) out.push('GFP_NOIO');
-  // An allocator that always sleeps (vmalloc) cannot serve a non-blocking caller whatever mask it
-  // gets: only the reclaim constraints matter there, and a scope can supply them.
-  if (!alwaysSleeps && effective & bitOf(model, '__GFP_DIRECT_RECLAIM')) out.push('GFP_ATOMIC');
-  return out;
 }
 
 function orList(xs: string[]): string {
@@ -121,7 +106,7 @@ export default defineRule({
       if (s.implied && (IMPLIED_BY_DESIGN.has(s.spec?.name ?? '') || /mapping_gfp_mask/.test(s.gfpText))) continue;
       const alwaysSleeps = s.spec?.sleeps === 'always';
       // Every possible mask must ignore something: `blocking ? GFP_KERNEL : GFP_ATOMIC` is a choice.
-      const ignored = s.gfp.masks.map((m) => ignoredCallerMasks(model, applyScopes(m, s.scopes, model.table), alwaysSleeps));
+      const ignored = s.gfp.masks.map((m) => callerMasksOverridden(model.table, applyScopes(m, s.scopes, model.table), alwaysSleeps));
       if (ignored.some((x) => !x.length)) continue;
       const callers = orList([...new Set(ignored.flat())]);
       yield {

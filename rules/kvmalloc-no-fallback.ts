@@ -1,7 +1,8 @@
-import { constInt, oneLine } from '../src/engine/rule-helpers.js';
+import { oneLine } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
 import { kvmallocBehaviour } from '../src/model/allocators.js';
 import { isNonBlocking, type GfpValue } from '../src/model/gfp.js';
+import { constInt } from '../src/model/sizes.js';
 import { atLeast } from '../src/model/version.js';
 
 type Verdict = 'kmallocOnly' | 'nonBlocking' | 'vmallocBug' | 'warns';

@@ -1,7 +1,8 @@
-import { constInt, lineOf, oneLine, pageOrder } from '../src/engine/rule-helpers.js';
+import { lineOf, oneLine } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
 import { vmallocHonoursNofail } from '../src/model/allocators.js';
 import { mustHaveBit, mustLackBit, type GfpValue } from '../src/model/gfp.js';
+import { constInt, pageOrder } from '../src/model/sizes.js';
 import { atLeast } from '../src/model/version.js';
 
 /**

@@ -1,5 +1,5 @@
-import { isNofsLike, isNoioLike, mustAll } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
+import { isNofsLike, isNoioLike, mustAll } from '../src/model/gfp.js';
 import { STORAGE_CODE, TRANSACTION_HANDLE_TYPE } from '../src/model/ops-slots.js';
 
 /** Where reclaim recursion into the fs or block layer is a real hazard (spec §6(e), §6(g)). */
@@ -43,7 +43,7 @@ export default defineRule({
     if (!called.knownCallers && !called.processSlot) return;
     for (const a of fn.allocations) {
       if (a.gfpImplied || !a.ctx.precise || a.ctx.mayScopes.length || a.ctx.mayHeld.length) continue;
-      if (!mustAll(a.gfp, (m) => isNofsLike(model, m) || isNoioLike(model, m))) continue;
+      if (!mustAll(a.gfp, (m) => isNofsLike(m, model.table) || isNoioLike(m, model.table))) continue;
       const callers = called.knownCallers
         ? `its ${called.knownCallers} known caller${called.knownCallers === 1 ? '' : 's'}${called.processSlot ? ' and its entry point' : ''}`
         : 'its entry point (plain process context)';

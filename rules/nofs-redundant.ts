@@ -1,5 +1,6 @@
-import { describeGfp, isNofsLike, isNoioLike, lineOf, mustAll } from '../src/engine/rule-helpers.js';
+import { describeGfp, lineOf } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
+import { isNofsLike, isNoioLike, mustAll } from '../src/model/gfp.js';
 
 export default defineRule({
   id: 'nofs-redundant',
@@ -27,8 +28,8 @@ export default defineRule({
     const called = program.calledIn(fn);
     for (const a of fn.allocations) {
       if (a.gfpImplied || !a.ctx.precise) continue;
-      const noio = mustAll(a.gfp, (m) => isNoioLike(model, m));
-      const nofs = noio || mustAll(a.gfp, (m) => isNofsLike(model, m));
+      const noio = mustAll(a.gfp, (m) => isNoioLike(m, model.table));
+      const nofs = noio || mustAll(a.gfp, (m) => isNofsLike(m, model.table));
       if (!nofs) continue;
       // Innermost scope strict enough: NOIO covers NOFS; NOFS does not cover NOIO.
       const scope = [...a.ctx.scopes].reverse().find((s) => s.kind === 'noio' || (!noio && s.kind === 'nofs'));

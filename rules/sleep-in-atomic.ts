@@ -1,5 +1,6 @@
-import { allowsDirectReclaim, describeGfp, lineOf, mustAll } from '../src/engine/rule-helpers.js';
+import { describeGfp, lineOf } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
+import { maySleep, mustAll } from '../src/model/gfp.js';
 import { EARLY_BOOT } from '../src/model/ops-slots.js';
 
 export default defineRule({
@@ -51,7 +52,7 @@ export default defineRule({
       const atomic = a.ctx.held.find((h) => h.atomic && !(a.spec.family === 'xarray' && h.what.startsWith('xa_lock')));
       if (!atomic) continue;
       const always = a.spec.sleeps === 'always';
-      if (!always && (a.spec.sleeps === 'never' || !mustAll(a.effective, (m) => allowsDirectReclaim(model, m)))) continue;
+      if (!always && (a.spec.sleeps === 'never' || !mustAll(a.effective, (m) => maySleep(m, model.table)))) continue;
       yield {
         message: always ? 'alwaysSleeps' : 'maySleep',
         at: a.rng,

@@ -409,6 +409,43 @@ export function freeMatches(spec: AllocatorSpec, freeName: string, v?: KernelVer
 }
 
 /**
+ * The frees whose misuse is a defect on every path (spec §3.1 "Free-function pairing"): they take
+ * the object as their first argument and work out nothing from it. kvfree() accepts all four
+ * families and is never wrong; kmem_cache_free()'s first argument is the cache, not the object.
+ */
+const STRICT_FREES = new Set(['kfree', 'kfree_sensitive', 'vfree']);
+
+/** The families the strict frees tell apart, and what frees each (canonical spellings for messages). */
+const HEAP_FAMILY_FREES: Readonly<Partial<Record<AllocFamily, string>>> = {
+  kmalloc: "'kfree()' or 'kvfree()'",
+  kmem_cache: "'kmem_cache_free()'",
+  kvmalloc: "'kvfree()'",
+  vmalloc: "'vfree()' or 'kvfree()'",
+};
+
+/**
+ * When `freeName(p)` with `p` from an allocator of `family` is a defect: what must free it instead.
+ * kfree() of vmalloc or kvmalloc memory (a kvmalloc pointer is vmalloc memory whenever the
+ * fallback ran, mm/util.c), vfree() of slab or kvmalloc memory (mm/vmalloc.c vfree() warns and
+ * leaks for an address outside the vmalloc area). Judged by the newest rules ({@link lookupFree}
+ * without a version): kfree() of kmem_cache objects worked before 6.12 documented it.
+ */
+export function freeMismatch(freeName: string, family: AllocFamily): { expected: string } | undefined {
+  const expected = Object.hasOwn(HEAP_FAMILY_FREES, family) ? HEAP_FAMILY_FREES[family] : undefined;
+  if (!STRICT_FREES.has(freeName) || expected === undefined) return undefined;
+  return lookupFree(freeName)?.accepts.includes(family) ? undefined : { expected };
+}
+
+/**
+ * Zone modifiers the slab allocator cannot serve: GFP_SLAB_BUG_MASK (mm/internal.h:45 in 6.12,
+ * :36 in 6.1) makes kmalloc_fix_flags() warn "Unexpected gfp" and clear them.
+ */
+export const SLAB_IGNORED_ZONES: Readonly<Partial<Record<AllocFamily, readonly string[]>>> = {
+  kmalloc: ['__GFP_DMA32', '__GFP_HIGHMEM'],
+  kmem_cache: ['__GFP_DMA32', '__GFP_HIGHMEM'],
+};
+
+/**
  * XFS `KM_*` flags (fs/xfs/kmem.h (6.1) kmem_flags_convert()): the base is GFP_KERNEL |
  * __GFP_NOWARN; each flag clears or adds bits (§3.5).
  */

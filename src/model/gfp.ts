@@ -155,6 +155,50 @@ export function mayLackBit(v: GfpValue, name: string, table: GfpTable): boolean 
   return !mustHaveBit(v, name, table);
 }
 
+/** A mask that may block but cannot recurse into filesystems: GFP_NOFS and its relatives. */
+export function isNofsLike(mask: number, table: GfpTable): boolean {
+  return maySleep(mask, table) && !allowsFs(mask, table);
+}
+
+/** A mask that may block but cannot start I/O: GFP_NOIO and its relatives. */
+export function isNoioLike(mask: number, table: GfpTable): boolean {
+  return maySleep(mask, table) && !allowsIo(mask, table);
+}
+
+/**
+ * True when `v` is known and every possible mask satisfies `pred`. Parameter-dependent and
+ * unknown values satisfy nothing, so a check built on it stays quiet where the mask is not known.
+ */
+export function mustAll(v: GfpValue, pred: (mask: number) => boolean): boolean {
+  return v.kind === 'known' && v.masks.length > 0 && v.masks.every(pred);
+}
+
+/** True when `v` is known and some possible mask satisfies `pred`. */
+export function mayAny(v: GfpValue, pred: (mask: number) => boolean): boolean {
+  return v.kind === 'known' && v.masks.some(pred);
+}
+
+/**
+ * The bits whose absence is what a constrained mask means (GFP_NOFS, GFP_NOIO, GFP_NOWAIT):
+ * OR-ing a mask that has more of them into one that has fewer cannot take them away
+ * (include/linux/gfp_types.h).
+ */
+export const RECLAIM_BITS: readonly string[] = ['__GFP_IO', '__GFP_FS', '__GFP_DIRECT_RECLAIM', '__GFP_KSWAPD_RECLAIM'];
+
+/**
+ * What a caller may have asked for that the constant mask `effective` overrides
+ * (Documentation/core-api/gfp_mask-from-fs-io.rst, memory-allocation.rst): GFP_NOFS, GFP_NOIO, or
+ * a non-blocking mask. An allocator that always sleeps (vmalloc) cannot serve a non-blocking caller
+ * whatever mask it gets: only the reclaim constraints matter there, and a scope can supply them.
+ */
+export function callerMasksOverridden(table: GfpTable, effective: number, alwaysSleeps: boolean): string[] {
+  const out: string[] = [];
+  if (effective & bit(table, '__GFP_FS')) out.push('GFP_NOFS');
+  if (effective & (bit(table, '__GFP_FS') | bit(table, '__GFP_IO'))) out.push('GFP_NOIO');
+  if (!alwaysSleeps && effective & bit(table, '__GFP_DIRECT_RECLAIM')) out.push('GFP_ATOMIC');
+  return out;
+}
+
 /** Some possibility lets reclaim call into filesystems. */
 export function mayAllowFs(v: GfpValue, table: GfpTable): boolean { return mayHaveBit(v, '__GFP_FS', table); }
 /** Every possibility lacks __GFP_FS (GFP_NOFS-like whatever the caller passes). */

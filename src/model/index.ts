@@ -12,3 +12,4 @@ export * from './gfp.js';
 export * from './memalloc-scopes.js';
 export * from './allocators.js';
 export * from './locks.js';
+export * from './sizes.js';

@@ -9,7 +9,7 @@ import { opsOnEveryPath } from '../function/dominators.js';
 import type { FunctionView, Witness } from '../function/view.js';
 import type { AllocatorSpec } from '../model/allocators.js';
 import type { Model } from '../model/context.js';
-import type { GfpValue } from '../model/gfp.js';
+import { maySleep, mustAll, type GfpValue } from '../model/gfp.js';
 import type { LockCall } from '../model/locks.js';
 import type { ScopeKind, ScopeProvider } from '../model/memalloc-scopes.js';
 import { TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
@@ -340,8 +340,7 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
   };
   const t = [...v.facts.params, ...v.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type));
   if (t) out.transaction = `'${t.name}' (${t.type.trim()})`;
-  const dr = model.table.masks.get('__GFP_DIRECT_RECLAIM') ?? model.table.bits.get('__GFP_DIRECT_RECLAIM') ?? 0;
-  const blocking = (g: GfpValue) => g.kind === 'known' && g.masks.length > 0 && g.masks.every((m) => (m & dr) !== 0);
+  const blocking = (g: GfpValue) => mustAll(g, (m) => maySleep(m, model.table));
   if (v.precise && !out.releasesLocks) {
     const a = v.allocations.find((x) => !x.ctx.mayHeld.some((h) => h.atomic) && x.spec.family !== 'other' &&
       (x.spec.sleeps === 'always' || (x.spec.sleeps !== 'never' && blocking(x.effective))) && always(x.index));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCExpr } from '../../src/facts/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
 import {
-  allowsFs, allowsIo, bit, evalGfp, formatGfpValue, gfpEquals, hasBit, isNonBlocking, joinGfp, known, maskNames,
+  allowsFs, allowsIo, bit, callerMasksOverridden, evalGfp, isNofsLike, isNoioLike, mayAny, mustAll, formatGfpValue, gfpEquals, hasBit, isNonBlocking, joinGfp, known, maskNames,
   mayAllowFs, mayAllowIo, mayBlock, maySleep, mustBlock, mustHaveBit, mustLackFs, mustLackIo, paramValue, unknown,
   MAX_POSSIBLE_MASKS, type GfpEnv, type GfpValue,
 } from '../../src/model/gfp.js';
@@ -276,5 +276,33 @@ describe('maskNames', () => {
         expect(evalGfp(expr(text), { table: t })).toEqual({ kind: 'known', masks: [mask] });
       }), { numRuns: 300 });
     }
+  });
+});
+
+describe('mask classes rules ask about', () => {
+  const g = (name: string) => t612.masks.get(name)!;
+  it('NOFS-like and NOIO-like masks block but keep reclaim out of the filesystem / I/O', () => {
+    expect(isNofsLike(g('GFP_NOFS'), t612)).toBe(true);
+    expect(isNofsLike(g('GFP_NOIO'), t612)).toBe(true);
+    expect(isNoioLike(g('GFP_NOIO'), t612)).toBe(true);
+    expect(isNoioLike(g('GFP_NOFS'), t612)).toBe(false);
+    expect(isNofsLike(g('GFP_KERNEL'), t612)).toBe(false);
+    // GFP_NOWAIT lacks __GFP_FS but cannot block: not a NOFS mask.
+    expect(isNofsLike(g('GFP_NOWAIT'), t612)).toBe(false);
+  });
+
+  it('mustAll / mayAny quantify over known values only', () => {
+    expect(mustAll(known([NOFS, KERNEL]), (m) => isNofsLike(m, t612))).toBe(false);
+    expect(mayAny(known([NOFS, KERNEL]), (m) => isNofsLike(m, t612))).toBe(true);
+    expect(mustAll(known([]), () => true)).toBe(false);
+    expect(mustAll(paramValue(0, 'gfp'), () => true)).toBe(false);
+    expect(mayAny(unknown(['X']), () => true)).toBe(false);
+  });
+
+  it('callerMasksOverridden: what a constant mask takes away from a caller', () => {
+    expect(callerMasksOverridden(t612, KERNEL, false)).toEqual(['GFP_NOFS', 'GFP_NOIO', 'GFP_ATOMIC']);
+    expect(callerMasksOverridden(t612, KERNEL, true)).toEqual(['GFP_NOFS', 'GFP_NOIO']);
+    expect(callerMasksOverridden(t612, NOFS, false)).toEqual(['GFP_NOIO', 'GFP_ATOMIC']);
+    expect(callerMasksOverridden(t612, g('GFP_NOWAIT'), false)).toEqual([]);
   });
 });
