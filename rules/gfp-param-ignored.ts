@@ -1,24 +1,10 @@
 import { oneLine } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
-import type { AllocatorSpec } from '../src/model/allocators.js';
-import { callerMasksOverridden, evalGfp, type GfpValue } from '../src/model/gfp.js';
+import { impliedMaskByDesign, type AllocatorSpec } from '../src/model/allocators.js';
+import { callerMasksOverridden, evalGfp, isNonContextFlag, storesGfpMask, type GfpValue } from '../src/model/gfp.js';
 import { applyScopes, type ScopeKind } from '../src/model/memalloc-scopes.js';
 import { identifiersOf, type Expr } from '../src/facts/expr.js';
 import type { FunctionFacts, Rng } from '../src/facts/facts.js';
-
-/**
- * Allocators whose implied mask is not a choice the function made: user copies allocate with
- * GFP_KERNEL/GFP_USER on purpose because copy_from_user() can fault anyway (mm/util.c
- * strndup_user()), and page-cache helpers take the mapping's mask.
- */
-const IMPLIED_BY_DESIGN = new Set(['memdup_user', 'memdup_user_nul', 'strndup_user', 'vmemdup_user']);
-
-/**
- * Calls that store a mask for later allocations instead of allocating under it now: a parameter
- * that only reaches these (or a struct field) is a setting, not the caller's context
- * (fs/nilfs2/mdt.c nilfs_mdt_init() passes its mask to mapping_set_gfp_mask()).
- */
-const MASK_SETTERS = new Set(['mapping_set_gfp_mask']);
 
 interface Site {
   callee: string;
@@ -72,7 +58,7 @@ export default defineRule({
     // condition may have chosen the constant knowingly.
     const params = fn.gfpParams.map((p) => p.name).filter((name) => {
       const derived = derivedFrom(fn.facts.ops, name);
-      return fn.facts.calls.some((c) => !MASK_SETTERS.has(c.callee) && c.args.some((a) => [...identifiersOf(a)].some((n) => derived.has(n))));
+      return fn.facts.calls.some((c) => !storesGfpMask(c.callee) && c.args.some((a) => [...identifiersOf(a)].some((n) => derived.has(n))));
     });
     if (!params.length || params.some((name) => inspects(fn.facts.ops, derivedFrom(fn.facts.ops, name)))) return;
     const param = params.join("' or '");
@@ -103,7 +89,7 @@ export default defineRule({
     }
     for (const s of sites) {
       if (s.gfp.kind !== 'known' || !s.gfp.masks.length) continue;
-      if (s.implied && (IMPLIED_BY_DESIGN.has(s.spec?.name ?? '') || /mapping_gfp_mask/.test(s.gfpText))) continue;
+      if (s.implied && impliedMaskByDesign(s.spec?.name, s.gfpText)) continue;
       const alwaysSleeps = s.spec?.sleeps === 'always';
       // Every possible mask must ignore something: `blocking ? GFP_KERNEL : GFP_ATOMIC` is a choice.
       const ignored = s.gfp.masks.map((m) => callerMasksOverridden(model.table, applyScopes(m, s.scopes, model.table), alwaysSleeps));
@@ -140,18 +126,9 @@ function reads(e: Expr, names: Set<string>): boolean {
   }
 }
 
-/**
- * Flags that say nothing about the caller's reclaim context (zone, placement and action bits,
- * include/linux/gfp_types.h): testing them is not inspecting the context.
- */
-const NON_CONTEXT_BITS = new Set([
-  '__GFP_DMA', '__GFP_DMA32', '__GFP_HIGHMEM', '__GFP_MOVABLE', 'GFP_DMA', 'GFP_DMA32', 'GFP_ZONEMASK',
-  '__GFP_ZERO', '__GFP_NOWARN', '__GFP_COMP', '__GFP_ACCOUNT', '__GFP_THISNODE', '__GFP_HARDWALL', '__GFP_WRITE',
-]);
-
 function onlyNonContextBits(e: Expr): boolean {
   const ids = identifiersOf(e);
-  return ids.size > 0 && [...ids].every((n) => NON_CONTEXT_BITS.has(n));
+  return ids.size > 0 && [...ids].every(isNonContextFlag);
 }
 
 /** `name` and the locals computed from its value (`gfp_t flags = gfp | __GFP_ZERO`). */

@@ -1,10 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { isNofsLike, isNoioLike, mustAll } from '../src/model/gfp.js';
-import { STORAGE_CODE, TRANSACTION_HANDLE_TYPE } from '../src/model/ops-slots.js';
+import { RECLAIM_PATH_NAME, STORAGE_CODE, TRANSACTION_HANDLE_TYPE } from '../src/model/ops-slots.js';
 
-/** Where reclaim recursion into the fs or block layer is a real hazard (spec §6(e), §6(g)). */
-/** Function names of writeback and reclaim paths, where NOFS is the point. */
-const RECLAIM_NAME = /writepage|writeback|shrink|evict|reclaim|_wb_|flush_work|swap_/;
 
 export default defineRule({
   id: 'nofs-cargo-cult',
@@ -35,7 +32,7 @@ export default defineRule({
     references: ['Documentation/core-api/gfp_mask-from-fs-io.rst', 'Documentation/core-api/memory-allocation.rst', 'include/linux/sched/mm.h'],
   },
   *check(fn, { model, program }) {
-    if (!fn.precise || fn.facts.reasonComments.length || RECLAIM_NAME.test(fn.name)) return;
+    if (!fn.precise || fn.facts.reasonComments.length || RECLAIM_PATH_NAME.test(fn.name)) return;
     if ([...fn.facts.params, ...fn.facts.locals].some((p) => TRANSACTION_HANDLE_TYPE.test(p.type))) return;
     const called = program.calledIn(fn);
     if (!called || called.unknownCallers || called.scopes.length) return;

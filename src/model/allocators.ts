@@ -437,6 +437,43 @@ export function freeMismatch(freeName: string, family: AllocFamily): { expected:
 }
 
 /**
+ * Allocators whose implied mask is not a choice their caller made: user copies allocate with
+ * GFP_KERNEL/GFP_USER on purpose because copy_from_user() can fault anyway (mm/util.c:222-304 in
+ * 6.12, memdup_user() … memdup_user_nul()).
+ */
+const IMPLIED_BY_DESIGN = new Set(['memdup_user', 'memdup_user_nul', 'strndup_user', 'vmemdup_user']);
+
+/**
+ * True when an allocation's implied mask (spelled `maskText`) is the API's design, not a choice:
+ * the user-copy helpers, and page-cache helpers that take the mapping's mask (mapping_gfp_mask()).
+ */
+export function impliedMaskByDesign(allocator: string | undefined, maskText: string): boolean {
+  return IMPLIED_BY_DESIGN.has(allocator ?? '') || /mapping_gfp_mask/.test(maskText);
+}
+
+/**
+ * True when `spec` is called with the lock taken by `lockCall` held and drops it to allocate with
+ * a blocking mask: the __xa_*() calls under xa_lock() (lib/xarray.c __xas_nomem(), 6.12 and 6.1).
+ */
+export function dropsLockToAllocate(spec: AllocatorSpec, lockCall: string): boolean {
+  return spec.family === 'xarray' && lockCall.startsWith('xa_lock');
+}
+
+/**
+ * Pointer tests that tell allocator families apart, and the families each outcome leaves:
+ * is_vmalloc_addr() (mm/vmalloc.c:79 in 6.12) is true for vmalloc memory and false for slab memory;
+ * a kvmalloc pointer may be either, so it is kept on neither side.
+ */
+const POINTER_TESTS: Readonly<Record<string, { ifTrue: readonly AllocFamily[]; ifFalse: readonly AllocFamily[] }>> = {
+  is_vmalloc_addr: { ifTrue: ['vmalloc'], ifFalse: ['kmalloc', 'kmem_cache'] },
+};
+
+/** The families a branch on `fn(p)` keeps on each side, or undefined when `fn` tests nothing of the kind. */
+export function pointerTest(fn: string): { ifTrue: readonly AllocFamily[]; ifFalse: readonly AllocFamily[] } | undefined {
+  return Object.hasOwn(POINTER_TESTS, fn) ? POINTER_TESTS[fn] : undefined;
+}
+
+/**
  * Zone modifiers the slab allocator cannot serve: GFP_SLAB_BUG_MASK (mm/internal.h:45 in 6.12,
  * :36 in 6.1) makes kmalloc_fix_flags() warn "Unexpected gfp" and clear them.
  */
@@ -488,6 +525,14 @@ export function xfsKmFlagsToGfp(flags: Expr, table: GfpTable): GfpValue {
 
 const impliedCache = new Map<string, Expr>();
 
+/** The mask an omitted optional gfp argument means (the kmalloc_obj() family, 6.12.117). */
+const OMITTED_GFP = 'GFP_KERNEL';
+
+/** The spelling of the mask a call without a gfp argument uses ('' when the API has none). */
+export function impliedGfpText(spec: AllocatorSpec): string {
+  return spec.implied ?? (spec.optionalGfp ? OMITTED_GFP : '');
+}
+
 /**
  * The literal gfp value of a call to `spec` with `args` (the call's arguments, `alloc_hooks()`
  * already unwrapped): the gfp argument, the implied mask, or GFP_KERNEL for an omitted optional
@@ -498,7 +543,7 @@ export function allocatorGfp(spec: AllocatorSpec, args: readonly Expr[], env: Gf
   if (spec.gfpArg !== null && args.length > spec.gfpArg) {
     v = spec.gfpArgKind === 'xfs-km' ? xfsKmFlagsToGfp(args[spec.gfpArg], env.table) : evalGfp(args[spec.gfpArg], env);
   } else if (spec.gfpArg !== null && spec.optionalGfp) {
-    v = evalGfp({ k: 'id', name: 'GFP_KERNEL' }, env);
+    v = evalGfp({ k: 'id', name: OMITTED_GFP }, env);
   } else if (spec.implied !== undefined) {
     let e = impliedCache.get(spec.implied);
     if (!e) {

@@ -199,6 +199,31 @@ export function callerMasksOverridden(table: GfpTable, effective: number, always
   return out;
 }
 
+/**
+ * Flags that say nothing about the caller's reclaim context (zone, placement and action bits,
+ * include/linux/gfp_types.h): testing them is not inspecting the context.
+ */
+const NON_CONTEXT_FLAGS = new Set([
+  '__GFP_DMA', '__GFP_DMA32', '__GFP_HIGHMEM', '__GFP_MOVABLE', 'GFP_DMA', 'GFP_DMA32', 'GFP_ZONEMASK',
+  '__GFP_ZERO', '__GFP_NOWARN', '__GFP_COMP', '__GFP_ACCOUNT', '__GFP_THISNODE', '__GFP_HARDWALL', '__GFP_WRITE',
+]);
+
+/** True for a flag name that is no part of the reclaim context (a zone, placement or action bit). */
+export function isNonContextFlag(name: string): boolean {
+  return NON_CONTEXT_FLAGS.has(name);
+}
+
+/**
+ * Calls that store a mask for later allocations instead of allocating under it now:
+ * mapping_set_gfp_mask() (include/linux/pagemap.h:354 in 6.12), as fs/nilfs2/mdt.c nilfs_mdt_init() uses it.
+ */
+const GFP_MASK_SETTERS = new Set(['mapping_set_gfp_mask']);
+
+/** True when `callee` stores its gfp argument as a setting rather than allocating under it. */
+export function storesGfpMask(callee: string): boolean {
+  return GFP_MASK_SETTERS.has(callee);
+}
+
 /** Some possibility lets reclaim call into filesystems. */
 export function mayAllowFs(v: GfpValue, table: GfpTable): boolean { return mayHaveBit(v, '__GFP_FS', table); }
 /** Every possibility lacks __GFP_FS (GFP_NOFS-like whatever the caller passes). */

@@ -10,7 +10,7 @@ import type { FunctionView, Witness } from '../function/view.js';
 import type { AllocatorSpec } from '../model/allocators.js';
 import type { Model } from '../model/context.js';
 import { maySleep, mustAll, type GfpValue } from '../model/gfp.js';
-import type { LockCall } from '../model/locks.js';
+import { looksLikeRelease, type LockCall } from '../model/locks.js';
 import type { ScopeKind, ScopeProvider } from '../model/memalloc-scopes.js';
 import { TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
 import type { Expr } from '../syntax/expr.js';
@@ -28,8 +28,6 @@ export interface Program {
 
 /** Rounds of infer → re-analyse: each round lets inference climb one more call level. */
 const MAX_ROUNDS = 6;
-/** Names of calls that release a lock or re-enable what an atomic section disabled (`*_unlock()`, `pte_unmap_unlock()`, `up()`, …). */
-const RELEASES = /unlock|_irqrestore$|_enable$|^up(_read|_write)?$|^local_bh_enable/;
 
 /**
  * What inference added to the model, shared by every shard of a run (a wrapper inferred in
@@ -335,7 +333,7 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
   const out: FnSummaryRecord = {
     file: v.file, name: v.name, nameRng: v.facts.nameRng, isStatic: v.facts.isStatic, precise: v.precise,
     allocates: v.allocations.length > 0,
-    releasesLocks: v.releasesCallersLock || v.facts.calls.some((c) => RELEASES.test(c.callee)),
+    releasesLocks: v.releasesCallersLock || v.facts.calls.some((c) => looksLikeRelease(c.callee)),
     calls,
   };
   const t = [...v.facts.params, ...v.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type));

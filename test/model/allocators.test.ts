@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  allocatorGfp, allocatorNames, allocMaySleep, freeMatches, kvmallocBehaviour, lookupAllocator, lookupFree, nofailProblems,
+  allocatorGfp, allocatorNames, allocMaySleep, dropsLockToAllocate, freeMatches, freeMismatch, impliedGfpText, impliedMaskByDesign, pointerTest, kvmallocBehaviour, lookupAllocator, lookupFree, nofailProblems,
   vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocMaskProblems, xfsKmFlagsToGfp,
 } from '../../src/model/allocators.js';
 import { parseCExpr } from '../../src/facts/c-expr.js';
@@ -269,5 +269,41 @@ describe('__GFP_NOFAIL (§4)', () => {
     expect(nofailProblems(V612, KERNEL | NOFAIL | 0x10000, t612, { family: 'kmalloc' })[0]).toMatch(/__GFP_NORETRY/);
     expect(nofailProblems(V612, KERNEL | NOFAIL, t612, { family: 'kmalloc', pfMemalloc: true })[0]).toMatch(/PF_MEMALLOC/);
     expect(nofailProblems(V612, KERNEL, t612, { family: 'page', order: 5 })).toEqual([]);
+  });
+});
+
+describe('facts the analysis and rules ask of allocators', () => {
+  it('freeMismatch: the strict frees against the heap families, by the model\'s free table', () => {
+    expect(freeMismatch('kfree', 'vmalloc')).toEqual({ expected: "'vfree()' or 'kvfree()'" });
+    expect(freeMismatch('kfree', 'kvmalloc')).toEqual({ expected: "'kvfree()'" });
+    expect(freeMismatch('vfree', 'kmalloc')).toEqual({ expected: "'kfree()' or 'kvfree()'" });
+    expect(freeMismatch('vfree', 'kvmalloc')).toEqual({ expected: "'kvfree()'" });
+    expect(freeMismatch('kfree_sensitive', 'kmem_cache')).toEqual({ expected: "'kmem_cache_free()'" });
+    expect(freeMismatch('kfree', 'kmem_cache')).toBeUndefined();
+    expect(freeMismatch('kvfree', 'vmalloc')).toBeUndefined();
+    // kmem_cache_free()'s first argument is the cache; page memory is not told apart here.
+    expect(freeMismatch('kmem_cache_free', 'kmalloc')).toBeUndefined();
+    expect(freeMismatch('kfree', 'page')).toBeUndefined();
+  });
+
+  it('pointerTest: is_vmalloc_addr() splits vmalloc from slab memory', () => {
+    expect(pointerTest('is_vmalloc_addr')).toEqual({ ifTrue: ['vmalloc'], ifFalse: ['kmalloc', 'kmem_cache'] });
+    expect(pointerTest('virt_addr_valid')).toBeUndefined();
+  });
+
+  it('implied masks: their spelling, and which are the API\'s design', () => {
+    expect(impliedGfpText(lookupAllocator('strndup_user', V612)!)).toBe('GFP_KERNEL');
+    expect(impliedGfpText(lookupAllocator('kmalloc', V612)!)).toBe('');
+    expect(impliedMaskByDesign('strndup_user', 'GFP_KERNEL')).toBe(true);
+    expect(impliedMaskByDesign('read_mapping_page', 'mapping_gfp_mask(mapping)')).toBe(true);
+    expect(impliedMaskByDesign('vmalloc', 'GFP_KERNEL')).toBe(false);
+  });
+
+  it('dropsLockToAllocate: the __xa_*() calls under xa_lock', () => {
+    const xa = lookupAllocator('__xa_alloc', V612)!;
+    expect(xa.family).toBe('xarray');
+    expect(dropsLockToAllocate(xa, 'xa_lock_irq')).toBe(true);
+    expect(dropsLockToAllocate(xa, 'spin_lock')).toBe(false);
+    expect(dropsLockToAllocate(lookupAllocator('kmalloc', V612)!, 'xa_lock')).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCExpr } from '../../src/facts/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
 import {
-  allowsFs, allowsIo, bit, callerMasksOverridden, evalGfp, isNofsLike, isNoioLike, mayAny, mustAll, formatGfpValue, gfpEquals, hasBit, isNonBlocking, joinGfp, known, maskNames,
+  allowsFs, allowsIo, bit, callerMasksOverridden, evalGfp, isNofsLike, isNoioLike, isNonContextFlag, mayAny, mustAll, storesGfpMask, formatGfpValue, gfpEquals, hasBit, isNonBlocking, joinGfp, known, maskNames,
   mayAllowFs, mayAllowIo, mayBlock, maySleep, mustBlock, mustHaveBit, mustLackFs, mustLackIo, paramValue, unknown,
   MAX_POSSIBLE_MASKS, type GfpEnv, type GfpValue,
 } from '../../src/model/gfp.js';
@@ -305,4 +305,11 @@ describe('mask classes rules ask about', () => {
     expect(callerMasksOverridden(t612, NOFS, false)).toEqual(['GFP_NOIO', 'GFP_ATOMIC']);
     expect(callerMasksOverridden(t612, g('GFP_NOWAIT'), false)).toEqual([]);
   });
+});
+
+it('flags outside the reclaim context, and calls that store a mask', () => {
+  expect(isNonContextFlag('__GFP_ZERO')).toBe(true);
+  expect(isNonContextFlag('__GFP_FS')).toBe(false);
+  expect(storesGfpMask('mapping_set_gfp_mask')).toBe(true);
+  expect(storesGfpMask('kmalloc')).toBe(false);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GUARD_CLASSES, guardClass, lockCall, lockCallNames } from '../../src/model/locks.js';
+import { GUARD_CLASSES, guardClass, lockCall, lockCallNames, lockClassFamily, looksLikeRelease, restoresIrqs } from '../../src/model/locks.js';
 
 describe('lockCall', () => {
   it.each<[string, Partial<ReturnType<typeof lockCall>>]>([
@@ -87,5 +87,20 @@ describe('guardClass', () => {
   it('knows only guard classes whose lock class exists', () => {
     for (const name of Object.keys(GUARD_CLASSES)) expect(guardClass(name), name).toBeDefined();
     expect(guardClass('device')).toBeUndefined();
+  });
+});
+
+describe('lock naming the analysis relies on', () => {
+  it('classes pair by family; irqrestore forms re-enable interrupts', () => {
+    expect(lockClassFamily('spinlock_irqsave')).toBe(lockClassFamily('spinlock'));
+    expect(lockClassFamily('raw_spinlock_bh')).toBe('raw_spinlock');
+    expect(restoresIrqs('spinlock_irqsave')).toBe(true);
+    expect(restoresIrqs('spinlock_irq')).toBe(true);
+    expect(restoresIrqs('spinlock_bh')).toBe(false);
+  });
+
+  it('looksLikeRelease: names that drop a lock, known or not', () => {
+    for (const n of ['foo_unlock', 'spin_unlock_irqrestore', 'preempt_enable', 'up', 'up_read', 'local_bh_enable']) expect(looksLikeRelease(n), n).toBe(true);
+    for (const n of ['foo_lock', 'upload', 'enable_irq_wake2x']) expect(looksLikeRelease(n), n).toBe(false);
   });
 });
