@@ -641,6 +641,27 @@ export function kvmallocBehaviour(v: KernelVersion, mask: number, table: GfpTabl
 }
 
 /**
+ * How kvmalloc() misses its vmalloc fallback with `mask` on kernel `v`, or undefined when it
+ * falls back (see {@link kvmallocBehaviour}): `warns` on 4.12–4.17 (WARN_ON_ONCE, then vmalloc
+ * anyway), `vmallocBug` for the 5.17–5.19 non-blocking BUG splat, `nonBlocking` when a
+ * non-blocking mask returns NULL after kmalloc (5.17+), `kmallocOnly` otherwise.
+ */
+export function kvmallocMiss(v: KernelVersion, mask: number, table: GfpTable): 'warns' | 'vmallocBug' | 'nonBlocking' | 'kmallocOnly' | undefined {
+  const b = kvmallocBehaviour(v, mask, table);
+  if (b.warns) return atLeast(v, 4, 18) ? 'vmallocBug' : 'warns';
+  if (b.fallback) return undefined;
+  return atLeast(v, 5, 17) && isNonBlocking(mask, table) ? 'nonBlocking' : 'kmallocOnly';
+}
+
+/**
+ * Where the page allocator reports a __GFP_NOFAIL request of order > 1 on kernel `v`: on entry to
+ * the slow path since 6.12 (903edea6c53f), in rmqueue() on every such request before.
+ */
+export function nofailHighOrderWarning(v: KernelVersion): string {
+  return atLeast(v, 6, 12) ? '__alloc_pages_slowpath() warns: use kvmalloc()' : 'rmqueue() warns on every such request';
+}
+
+/**
  * What vmalloc does not support in `mask` on kernel `v` (§3.3), one sentence per problem;
  * empty when the mask is fine.
  */

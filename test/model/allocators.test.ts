@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  allocatorGfp, allocatorNames, allocMaySleep, dropsLockToAllocate, freeMatches, freeMismatch, impliedGfpText, impliedMaskByDesign, pointerTest, kvmallocBehaviour, lookupAllocator, lookupFree, nofailProblems,
+  allocatorGfp, allocatorNames, allocMaySleep, dropsLockToAllocate, freeMatches, freeMismatch, impliedGfpText, impliedMaskByDesign, kvmallocMiss, nofailHighOrderWarning, pointerTest, kvmallocBehaviour, lookupAllocator, lookupFree, nofailProblems,
   vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocMaskProblems, xfsKmFlagsToGfp,
 } from '../../src/model/allocators.js';
 import { parseCExpr } from '../../src/facts/c-expr.js';
@@ -305,5 +305,23 @@ describe('facts the analysis and rules ask of allocators', () => {
     expect(dropsLockToAllocate(xa, 'xa_lock_irq')).toBe(true);
     expect(dropsLockToAllocate(xa, 'spin_lock')).toBe(false);
     expect(dropsLockToAllocate(lookupAllocator('kmalloc', V612)!, 'xa_lock')).toBe(false);
+  });
+});
+
+describe('version facts the rules report', () => {
+  const t = builtinGfpTable(V612);
+  const g = (name: string) => t.masks.get(name)!;
+  it('kvmallocMiss names how kvmalloc() misses its fallback on each release', () => {
+    expect(kvmallocMiss(V612, g('GFP_KERNEL'), t)).toBeUndefined();
+    expect(kvmallocMiss(V612, g('GFP_NOFS'), t)).toBeUndefined();
+    expect(kvmallocMiss(V612, g('GFP_NOWAIT'), t)).toBe('nonBlocking');
+    expect(kvmallocMiss({ major: 5, minor: 10 }, g('GFP_NOFS'), t)).toBe('kmallocOnly');
+    expect(kvmallocMiss({ major: 5, minor: 18 }, g('GFP_NOWAIT'), t)).toBe('vmallocBug');
+    expect(kvmallocMiss({ major: 4, minor: 14 }, g('GFP_NOFS'), t)).toBe('warns');
+  });
+
+  it('nofailHighOrderWarning: the slow path since 6.12, rmqueue() before', () => {
+    expect(nofailHighOrderWarning(V612)).toMatch(/__alloc_pages_slowpath/);
+    expect(nofailHighOrderWarning(V61)).toMatch(/rmqueue/);
   });
 });
