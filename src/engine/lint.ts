@@ -272,8 +272,10 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const contentOpts = { cwd: opts.cwd, paths: opts.paths, cacheDir: opts.cacheDir, toolVersion: toolVersion() };
   const inTree = (...p: string[]) => (treeRoot ? path.join(treeRoot, ...p) : undefined);
   /** What every shard memo depends on besides its shard: gfplint's code, the options, the tree's GFP header and Makefile. */
+  // Pass A picks pass B's functions by the facts the selected rules start from (mayReport()).
+  const startFacts = [...new Set(rules.flatMap((r) => r.startsFrom))].sort();
   const runKey = memo ? digestOf(toolVersion(), analysisDigest(), codeDigest(), opts.kernelVersion ?? '', budget, opts.cwd,
-    [inTree('include', 'linux', 'gfp_types.h'), inTree('include', 'linux', 'gfp.h'), inTree('Makefile')].map(statText)) : '';
+    [inTree('include', 'linux', 'gfp_types.h'), inTree('include', 'linux', 'gfp.h'), inTree('Makefile')].map(statText), startFacts) : '';
 
   try {
     // Pass A.
