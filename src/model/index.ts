@@ -13,3 +13,4 @@ export * from './memalloc-scopes.js';
 export * from './allocators.js';
 export * from './locks.js';
 export * from './sizes.js';
+export * from './names.js';

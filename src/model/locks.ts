@@ -339,6 +339,17 @@ export function restoresIrqs(cls: string): boolean {
   return /irqsave|_irq$/.test(cls);
 }
 
+/** The scope-based lock macros of include/linux/cleanup.h (:336, :360, :372 in 6.12). */
+export const GUARD_MACROS: readonly string[] = ['guard', 'scoped_guard', 'scoped_cond_guard'];
+
+/**
+ * True for a name that may be a helper taking over a lock to drop it (`*_unlock*()`, `*release*()`),
+ * such as wbc_attach_and_unlock_inode() (include/linux/writeback.h in 6.1).
+ */
+export function mayBeUnlockHelper(name: string): boolean {
+  return /unlock|release/.test(name);
+}
+
 /** Every function lockCall() knows (for pre-filters). */
 export function lockCallNames(): string[] {
   return Object.keys(LOCK_CALLS).sort();

@@ -275,6 +275,11 @@ export function scopeProviders(v: KernelVersion): ScopeProvider[] {
   return PROVIDERS.filter((p) => inRange(v, p)).map((p) => (p.altStops ? { ...p, altStops: [...p.altStops] } : { ...p }));
 }
 
+/** Every scope provider row of every modelled kernel (for name pre-filters that must not miss one). */
+export function everyScopeProvider(): readonly ScopeProvider[] {
+  return PROVIDERS;
+}
+
 /**
  * Transaction handle types and whether holding one means running in a NOFS scope (§5 rules of
  * thumb): propagate "in scope" to callees receiving `handle_t *` or `struct xfs_trans *`, never

@@ -10,7 +10,7 @@ import type { FunctionView, Witness } from '../function/view.js';
 import type { AllocatorSpec } from '../model/allocators.js';
 import type { Model } from '../model/context.js';
 import { maySleep, mustAll, type GfpValue } from '../model/gfp.js';
-import { looksLikeRelease, type LockCall } from '../model/locks.js';
+import { looksLikeRelease, mayBeUnlockHelper, type LockCall } from '../model/locks.js';
 import type { ScopeKind, ScopeProvider } from '../model/memalloc-scopes.js';
 import { TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
 import type { Expr } from '../syntax/expr.js';
@@ -165,7 +165,7 @@ function inferSummaries(views: FunctionView[], base: Model, inferred: Inferred):
       // …and one that hands its lock to an unlock helper the analysis may not know yet (another
       // shard: wbc_attach_fdatawrite_inode() → wbc_attach_and_unlock_inode(), include/linux/writeback.h
       // in 6.1) returns without it.
-      const handsOff = v.facts.calls.some((c) => /unlock|release/.test(c.callee) && !base.lockCall(c.callee));
+      const handsOff = v.facts.calls.some((c) => mayBeUnlockHelper(c.callee) && !base.lockCall(c.callee));
       const acq = handsOff ? undefined : v.exitHeld.find((h) => direct('acquire', h.cls));
       const rel = v.releasedUnheld.find((r) => direct('release', r.cls) && !direct('acquire', r.cls));
       if (acq && !v.releasedUnheld.length) add(lockWrappers, { op: 'acquire', atomic: acq.atomic, reason: acq.reason, class: acq.cls, lockArg: acq.param ?? null });

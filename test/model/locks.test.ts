@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GUARD_CLASSES, guardClass, lockCall, lockCallNames, lockClassFamily, looksLikeRelease, restoresIrqs } from '../../src/model/locks.js';
+import { GUARD_CLASSES, GUARD_MACROS, guardClass, lockCall, lockCallNames, lockClassFamily, looksLikeRelease, mayBeUnlockHelper, restoresIrqs } from '../../src/model/locks.js';
 
 describe('lockCall', () => {
   it.each<[string, Partial<ReturnType<typeof lockCall>>]>([
@@ -103,4 +103,10 @@ describe('lock naming the analysis relies on', () => {
     for (const n of ['foo_unlock', 'spin_unlock_irqrestore', 'preempt_enable', 'up', 'up_read', 'local_bh_enable']) expect(looksLikeRelease(n), n).toBe(true);
     for (const n of ['foo_lock', 'upload', 'enable_irq_wake2x']) expect(looksLikeRelease(n), n).toBe(false);
   });
+});
+
+it('unlock helpers and guard macros by name', () => {
+  expect(mayBeUnlockHelper('wbc_attach_and_unlock_inode')).toBe(true);
+  expect(mayBeUnlockHelper('xfs_buf_relse')).toBe(false);
+  expect(GUARD_MACROS).toContain('scoped_guard');
 });
