@@ -662,6 +662,23 @@ export function nofailHighOrderWarning(v: KernelVersion): string {
 }
 
 /**
+ * Zone modifiers vmalloc does not support ("Zone modifiers are not supported",
+ * __vmalloc_node_range() kernel-doc, mm/vmalloc.c), with why, for messages. __GFP_HIGHMEM is left
+ * out: vmalloc adds it to its own pages unless GFP_DMA/GFP_DMA32 is given (__vmalloc_area_node()),
+ * so passing it changes nothing (spec §3.3 lists it as supported).
+ */
+export const VMALLOC_UNSUPPORTED_ZONES: Readonly<Record<string, string>> = {
+  __GFP_DMA: 'use vmalloc_32() for 32-bit addressable memory',
+  __GFP_DMA32: 'use vmalloc_32() for 32-bit addressable memory',
+  __GFP_MOVABLE: 'vmalloc pages cannot be migrated',
+};
+
+/** vmalloc_32*() is the one interface that may ask for DMA/DMA32 pages (GFP_VMALLOC32, mm/vmalloc.c). */
+export function vmallocTakesZones(spec: AllocatorSpec): boolean {
+  return /^vmalloc_32/.test(spec.name);
+}
+
+/**
  * What vmalloc does not support in `mask` on kernel `v` (§3.3), one sentence per problem;
  * empty when the mask is fine.
  */
@@ -679,7 +696,7 @@ export function vmallocMaskProblems(v: KernelVersion, mask: number, table: GfpTa
   if (!vmallocHonoursNofail(v) && hasBit(mask, '__GFP_NOFAIL', table)) {
     out.push('vmalloc does not support __GFP_NOFAIL before 5.17 (9376130c390a)');
   }
-  const zones = ['__GFP_DMA', '__GFP_DMA32', '__GFP_HIGHMEM'].filter((n) => hasBit(mask, n, table));
+  const zones = Object.keys(VMALLOC_UNSUPPORTED_ZONES).filter((n) => hasBit(mask, n, table));
   if (zones.length) out.push(`vmalloc does not support zone modifiers (${zones.join(', ')}); vmalloc_32() is the only user of GFP_DMA/GFP_DMA32`);
   if (hasBit(mask, '__GFP_NORETRY', table)) out.push('vmalloc does not support __GFP_NORETRY (documented in __vmalloc_node_range())');
   return out;
