@@ -1,17 +1,7 @@
 import { lineOf } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
-import { freeMatches } from '../src/model/allocators.js';
-import type { Rng } from '../src/syntax/facts.js';
-
-/** Frees whose replacement by the canonical one loses nothing (the *_sensitive ones also zero the memory). */
-const PLAIN_FREES = new Set(['kfree', 'vfree']);
-
-/** Which free functions must not receive memory of which family (spec §3.1, "Free-function pairing"). */
-const WRONG: Record<string, readonly string[]> = {
-  kfree: ['kvmalloc', 'vmalloc'],
-  kfree_sensitive: ['kvmalloc', 'vmalloc'],
-  vfree: ['kmalloc', 'kmem_cache'],
-};
+import { freeMatches, freeMismatch, PLAIN_FREES } from '../src/model/allocators.js';
+import type { Rng } from '../src/facts/facts.js';
 
 export default defineRule({
   id: 'alloc-free-mismatch',
@@ -20,23 +10,24 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['frees'],
   messages: {
     mismatch: "'{{free}}({{ptr}})' frees memory from '{{alloc}}()' on line {{line}}: {{family}} memory must be freed with {{expected}}",
   },
   docs: {
     rationale:
       '`kfree()` must not get vmalloc or kvmalloc memory (a kvmalloc pointer is vmalloc memory whenever the fallback ran, so the bug shows only under fragmentation), ' +
-      'and `vfree()` must not get kmalloc memory. `kvfree()` accepts all three (mm/util.c; spec §3.1; Documentation/core-api/memory-allocation.rst).',
+      'and `vfree()` must not get kmalloc, kmem_cache or kvmalloc memory (`kfree_sensitive()` takes kmalloc memory only). `kvfree()` accepts all of them (mm/util.c; spec §3.1; Documentation/core-api/memory-allocation.rst).',
     fix: 'Free kvmalloc memory with `kvfree()`, vmalloc memory with `vfree()` or `kvfree()`, kmalloc and kmem_cache memory with `kfree()` or `kmem_cache_free()` (or `kvfree()`).',
     limitations: 'The pointer is followed through assignments within the function only; memory passed through helpers or stored and freed elsewhere is not seen.',
     references: ['mm/util.c', 'mm/vmalloc.c', 'Documentation/core-api/memory-allocation.rst'],
   },
   *check(fn, { model }) {
     for (const f of fn.frees) {
-      const wrong = WRONG[f.callee];
-      if (!wrong) continue;
-      const src = f.sources.find((s) => wrong.includes(s.family));
-      if (!src) continue;
+      const mismatch = f.sources.map((s) => ({ src: s, m: freeMismatch(f.callee, s.family) })).find((x) => x.m);
+      if (!mismatch) continue;
+      const { src, m } = mismatch;
+      const expected = m!.expected;
       // The source's canonical free (the model's first), when it accepts every source of the pointer.
       const canonical = model.allocator(src.callee)?.frees[0];
       const fits = canonical !== undefined && canonical !== f.callee && PLAIN_FREES.has(f.callee) &&
@@ -48,7 +39,6 @@ export default defineRule({
       // kvmalloc pointer that kfree() freed it changes nothing when kmalloc succeeded and fixes
       // the fallback case. Any other replacement is for a person to judge.
       const safe = edit !== undefined && src.family === 'kvmalloc' && f.callee === 'kfree';
-      const expected = src.family === 'kvmalloc' ? "'kvfree()'" : src.family === 'vmalloc' ? "'vfree()' or 'kvfree()'" : src.family === 'kmem_cache' ? "'kmem_cache_free()'" : "'kfree()' or 'kvfree()'";
       yield {
         message: 'mismatch',
         at: f.rng,

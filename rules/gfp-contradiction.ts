@@ -1,9 +1,7 @@
-import { bitOf, mustAll } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
-import type { Expr } from '../src/syntax/expr.js';
-
-/** The reclaim-related bits whose absence is what a constrained mask (GFP_NOFS, GFP_NOIO, …) means. */
-const RECLAIM_BITS = ['__GFP_IO', '__GFP_FS', '__GFP_DIRECT_RECLAIM', '__GFP_KSWAPD_RECLAIM'];
+import type { Expr } from '../src/facts/expr.js';
+import { SLAB_IGNORED_ZONES } from '../src/model/allocators.js';
+import { bit, hasBit, mustAll, RECLAIM_BITS } from '../src/model/gfp.js';
 
 /** The named operands of an OR chain: `GFP_KERNEL | GFP_NOFS | __GFP_ZERO` → the three names. */
 function orOperands(e: Expr, out: string[] = []): string[] | undefined {
@@ -23,6 +21,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['allocations'],
   messages: {
     widened: "'{{gfp}}' is just '{{wide}}': OR-ing '{{narrow}}' into it cannot clear {{lost}}, so the {{narrow}} intent is lost",
     retry: "'{{gfp}}' asks for both __GFP_NORETRY and __GFP_RETRY_MAYFAIL",
@@ -40,7 +39,8 @@ export default defineRule({
     references: ['include/linux/gfp_types.h', 'Documentation/core-api/memory-allocation.rst', 'mm/slab_common.c'],
   },
   *check(fn, { model }) {
-    const has = (name: string) => (m: number) => (m & bitOf(model, name)) !== 0 && bitOf(model, name) !== 0;
+    const t = model.table;
+    const has = (name: string) => (m: number) => hasBit(m, name, t);
     for (const a of fn.allocations) {
       if (a.gfpImplied || a.spec.gfpArg === null) continue;
       const expr = fn.facts.calls[a.index].args[a.spec.gfpArg];
@@ -48,7 +48,7 @@ export default defineRule({
       const names = expr ? orOperands(expr) : undefined;
       let widened = false;
       if (names && names.length > 1) {
-        const reclaim = RECLAIM_BITS.reduce((acc, n) => acc | bitOf(model, n), 0);
+        const reclaim = RECLAIM_BITS.reduce((acc, n) => acc | bit(t, n), 0);
         const composites = names.filter((n) => /^GFP_/.test(n) || model.table.masks.has(n)).map((n) => ({ n, v: model.table.masks.get(n) }));
         for (const narrow of composites) {
           for (const wide of composites) {
@@ -57,7 +57,7 @@ export default defineRule({
             const wr = wide.v & reclaim;
             // A zone-only modifier (GFP_DMA) has no reclaim bits and is meant to be OR-ed in.
             if (nr === 0 || (nr & wr) !== nr || nr === wr) continue;
-            const lost = RECLAIM_BITS.filter((b) => (wr & bitOf(model, b)) && !(nr & bitOf(model, b)));
+            const lost = RECLAIM_BITS.filter((b) => (wr & bit(t, b)) && !(nr & bit(t, b)));
             // Which operand the author meant is a guess: offered, never applied.
             const keep = names.filter((n) => n !== wide.n).join(' | ');
             const suggestion = { description: `Keep the '${narrow.n}' intent: drop '${wide.n}'`, edits: [{ at: a.gfpRng, text: keep, expect: gfp }] };
@@ -70,8 +70,8 @@ export default defineRule({
       }
       if (mustAll(a.gfp, (m) => has('__GFP_NORETRY')(m) && has('__GFP_RETRY_MAYFAIL')(m))) yield { message: 'retry', at: a.gfpRng, data: { gfp } };
       if (mustAll(a.gfp, (m) => has('__GFP_ATOMIC')(m) && has('__GFP_DIRECT_RECLAIM')(m))) yield { message: 'atomicReclaim', at: a.gfpRng, data: { gfp } };
-      if (a.spec.family === 'kmalloc' || a.spec.family === 'kmem_cache') {
-        for (const zone of ['__GFP_DMA32', '__GFP_HIGHMEM']) {
+      if (Object.hasOwn(SLAB_IGNORED_ZONES, a.spec.family)) {
+        for (const zone of SLAB_IGNORED_ZONES[a.spec.family]!) {
           if (mustAll(a.gfp, has(zone))) yield { message: 'zone', at: a.gfpRng, data: { gfp, zone, callee: a.callee } };
         }
       }

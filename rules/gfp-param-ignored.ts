@@ -1,25 +1,10 @@
-import { bitOf, oneLine } from '../src/engine/rule-helpers.js';
+import { oneLine } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
-import type { AllocatorSpec } from '../src/model/allocators.js';
-import { evalGfp, type GfpValue } from '../src/model/gfp.js';
+import { impliedMaskByDesign, type AllocatorSpec } from '../src/model/allocators.js';
+import { callerMasksOverridden, evalGfp, isNonContextFlag, storesGfpMask, type GfpValue } from '../src/model/gfp.js';
 import { applyScopes, type ScopeKind } from '../src/model/memalloc-scopes.js';
-import { identifiersOf, type Expr } from '../src/syntax/expr.js';
-import type { FunctionFacts, Rng } from '../src/syntax/facts.js';
-import type { Model } from '../src/model/context.js';
-
-/**
- * Allocators whose implied mask is not a choice the function made: user copies allocate with
- * GFP_KERNEL/GFP_USER on purpose because copy_from_user() can fault anyway (mm/util.c
- * strndup_user()), and page-cache helpers take the mapping's mask.
- */
-const IMPLIED_BY_DESIGN = new Set(['memdup_user', 'memdup_user_nul', 'strndup_user', 'vmemdup_user']);
-
-/**
- * Calls that store a mask for later allocations instead of allocating under it now: a parameter
- * that only reaches these (or a struct field) is a setting, not the caller's context
- * (fs/nilfs2/mdt.c nilfs_mdt_init() passes its mask to mapping_set_gfp_mask()).
- */
-const MASK_SETTERS = new Set(['mapping_set_gfp_mask']);
+import { identifiersOf, type Expr } from '../src/facts/expr.js';
+import type { FunctionFacts, Rng } from '../src/facts/facts.js';
 
 interface Site {
   callee: string;
@@ -29,20 +14,6 @@ interface Site {
   gfp: GfpValue;
   scopes: ScopeKind[];
   at: Rng;
-}
-
-/**
- * What a caller may have asked for that the constant mask ignores (Documentation/core-api/
- * gfp_mask-from-fs-io.rst, memory-allocation.rst): GFP_NOFS, GFP_NOIO, or a non-blocking mask.
- */
-function ignoredCallerMasks(model: Model, effective: number, alwaysSleeps: boolean): string[] {
-  const out: string[] = [];
-  if (effective & bitOf(model, '__GFP_FS')) out.push('GFP_NOFS');
-  if (effective & (bitOf(model, '__GFP_FS') | bitOf(model, '__GFP_IO'))) out.push('GFP_NOIO');
-  // An allocator that always sleeps (vmalloc) cannot serve a non-blocking caller whatever mask it
-  // gets: only the reclaim constraints matter there, and a scope can supply them.
-  if (!alwaysSleeps && effective & bitOf(model, '__GFP_DIRECT_RECLAIM')) out.push('GFP_ATOMIC');
-  return out;
 }
 
 function orList(xs: string[]): string {
@@ -56,6 +27,7 @@ export default defineRule({
   confidence: 'medium',
   recommended: true,
   scope: 'function',
+  startsFrom: ['gfpParams'],
   messages: {
     constant:
       "'{{callee}}()' uses '{{gfp}}' although '{{fn}}()' takes the caller's mask in '{{param}}': a caller passing {{callers}} is ignored here",
@@ -86,7 +58,7 @@ export default defineRule({
     // condition may have chosen the constant knowingly.
     const params = fn.gfpParams.map((p) => p.name).filter((name) => {
       const derived = derivedFrom(fn.facts.ops, name);
-      return fn.facts.calls.some((c) => !MASK_SETTERS.has(c.callee) && c.args.some((a) => [...identifiersOf(a)].some((n) => derived.has(n))));
+      return fn.facts.calls.some((c) => !storesGfpMask(c.callee) && c.args.some((a) => [...identifiersOf(a)].some((n) => derived.has(n))));
     });
     if (!params.length || params.some((name) => inspects(fn.facts.ops, derivedFrom(fn.facts.ops, name)))) return;
     const param = params.join("' or '");
@@ -117,10 +89,10 @@ export default defineRule({
     }
     for (const s of sites) {
       if (s.gfp.kind !== 'known' || !s.gfp.masks.length) continue;
-      if (s.implied && (IMPLIED_BY_DESIGN.has(s.spec?.name ?? '') || /mapping_gfp_mask/.test(s.gfpText))) continue;
+      if (s.implied && impliedMaskByDesign(s.spec?.name, s.gfpText)) continue;
       const alwaysSleeps = s.spec?.sleeps === 'always';
       // Every possible mask must ignore something: `blocking ? GFP_KERNEL : GFP_ATOMIC` is a choice.
-      const ignored = s.gfp.masks.map((m) => ignoredCallerMasks(model, applyScopes(m, s.scopes, model.table), alwaysSleeps));
+      const ignored = s.gfp.masks.map((m) => callerMasksOverridden(model.table, applyScopes(m, s.scopes, model.table), alwaysSleeps));
       if (ignored.some((x) => !x.length)) continue;
       const callers = orList([...new Set(ignored.flat())]);
       yield {
@@ -154,18 +126,9 @@ function reads(e: Expr, names: Set<string>): boolean {
   }
 }
 
-/**
- * Flags that say nothing about the caller's reclaim context (zone, placement and action bits,
- * include/linux/gfp_types.h): testing them is not inspecting the context.
- */
-const NON_CONTEXT_BITS = new Set([
-  '__GFP_DMA', '__GFP_DMA32', '__GFP_HIGHMEM', '__GFP_MOVABLE', 'GFP_DMA', 'GFP_DMA32', 'GFP_ZONEMASK',
-  '__GFP_ZERO', '__GFP_NOWARN', '__GFP_COMP', '__GFP_ACCOUNT', '__GFP_THISNODE', '__GFP_HARDWALL', '__GFP_WRITE',
-]);
-
 function onlyNonContextBits(e: Expr): boolean {
   const ids = identifiersOf(e);
-  return ids.size > 0 && [...ids].every((n) => NON_CONTEXT_BITS.has(n));
+  return ids.size > 0 && [...ids].every(isNonContextFlag);
 }
 
 /** `name` and the locals computed from its value (`gfp_t flags = gfp | __GFP_ZERO`). */

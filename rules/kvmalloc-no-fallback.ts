@@ -1,10 +1,10 @@
-import { constInt, oneLine } from '../src/engine/rule-helpers.js';
+import { oneLine } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
-import { kvmallocBehaviour } from '../src/model/allocators.js';
-import { isNonBlocking, type GfpValue } from '../src/model/gfp.js';
-import { atLeast } from '../src/model/version.js';
+import { kvmallocMiss } from '../src/model/allocators.js';
+import type { GfpValue } from '../src/model/gfp.js';
+import { constInt } from '../src/model/sizes.js';
 
-type Verdict = 'kmallocOnly' | 'nonBlocking' | 'vmallocBug' | 'warns';
+type Verdict = NonNullable<ReturnType<typeof kvmallocMiss>>;
 
 export default defineRule({
   id: 'kvmalloc-no-fallback',
@@ -13,6 +13,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['allocations'],
   messages: {
     kmallocOnly:
       "on {{version}} '{{callee}}()' with '{{gfp}}' never falls back to vmalloc: a mask that is not GFP_KERNEL-compatible gets kmalloc only on 4.18–5.16, so large requests fail",
@@ -54,10 +55,7 @@ export default defineRule({
       const masks = candidates(a.gfp, kernel);
       if (!masks) continue;
       const verdicts = masks.map((m): Verdict | undefined => {
-        const b = kvmallocBehaviour(model.version, m, t);
-        if (b.warns) return atLeast(model.version, 4, 18) ? 'vmallocBug' : 'warns';
-        if (b.fallback) return undefined;
-        return atLeast(model.version, 5, 17) && isNonBlocking(m, t) ? 'nonBlocking' : 'kmallocOnly';
+        return kvmallocMiss(model.version, m, t);
       });
       const first = verdicts[0];
       // Every possible mask must miss the fallback: one good possibility keeps the rule quiet.

@@ -1,8 +1,8 @@
-import { constInt, lineOf, oneLine, pageOrder } from '../src/engine/rule-helpers.js';
+import { lineOf, oneLine } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
-import { vmallocHonoursNofail } from '../src/model/allocators.js';
+import { nofailHighOrderWarning, vmallocHonoursNofail } from '../src/model/allocators.js';
 import { mustHaveBit, mustLackBit, type GfpValue } from '../src/model/gfp.js';
-import { atLeast } from '../src/model/version.js';
+import { constInt, pageOrder } from '../src/model/sizes.js';
 
 /**
  * Largest kmalloc() served by slab caches: KMALLOC_MAX_CACHE_SIZE is two pages with SLUB
@@ -18,6 +18,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['allocations'],
   messages: {
     nonBlocking:
       "'{{callee}}()' with '{{gfp}}' can return NULL: __GFP_NOFAIL needs __GFP_DIRECT_RECLAIM, and this mask cannot block",
@@ -53,9 +54,7 @@ export default defineRule({
     const t = model.table;
     const must = (v: GfpValue, name: string) => v.kind !== 'unknown' && mustHaveBit(v, name, t);
     const lacks = (v: GfpValue, name: string) => v.kind !== 'unknown' && mustLackBit(v, name, t);
-    const how = atLeast(model.version, 6, 12)
-      ? `on ${model.versionText} __alloc_pages_slowpath() warns: use kvmalloc()`
-      : `on ${model.versionText} rmqueue() warns on every such request`;
+    const how = `on ${model.versionText} ${nofailHighOrderWarning(model.version)}`;
     for (const a of fn.allocations) {
       if (!must(a.gfp, '__GFP_NOFAIL')) continue;
       const family = a.spec.family;

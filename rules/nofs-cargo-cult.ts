@@ -1,10 +1,7 @@
-import { isNofsLike, isNoioLike, mustAll } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
-import { STORAGE_CODE, TRANSACTION_HANDLE_TYPE } from '../src/model/ops-slots.js';
+import { isNofsLike, isNoioLike, mustAll } from '../src/model/gfp.js';
+import { RECLAIM_PATH_NAME, STORAGE_CODE, TRANSACTION_HANDLE_TYPE } from '../src/model/ops-slots.js';
 
-/** Where reclaim recursion into the fs or block layer is a real hazard (spec §6(e), §6(g)). */
-/** Function names of writeback and reclaim paths, where NOFS is the point. */
-const RECLAIM_NAME = /writepage|writeback|shrink|evict|reclaim|_wb_|flush_work|swap_/;
 
 export default defineRule({
   id: 'nofs-cargo-cult',
@@ -13,6 +10,7 @@ export default defineRule({
   confidence: 'medium',
   recommended: true,
   scope: 'program',
+  startsFrom: ['allocations'],
   messages: {
     noReason: "'{{gfp}}' at '{{callee}}()' has no visible reason: no memalloc scope, lock, transaction handle, reclaim context or comment in '{{fn}}()' or {{callers}}{{where}}",
   },
@@ -34,7 +32,7 @@ export default defineRule({
     references: ['Documentation/core-api/gfp_mask-from-fs-io.rst', 'Documentation/core-api/memory-allocation.rst', 'include/linux/sched/mm.h'],
   },
   *check(fn, { model, program }) {
-    if (!fn.precise || fn.facts.reasonComments.length || RECLAIM_NAME.test(fn.name)) return;
+    if (!fn.precise || fn.facts.reasonComments.length || RECLAIM_PATH_NAME.test(fn.name)) return;
     if ([...fn.facts.params, ...fn.facts.locals].some((p) => TRANSACTION_HANDLE_TYPE.test(p.type))) return;
     const called = program.calledIn(fn);
     if (!called || called.unknownCallers || called.scopes.length) return;
@@ -42,7 +40,7 @@ export default defineRule({
     if (!called.knownCallers && !called.processSlot) return;
     for (const a of fn.allocations) {
       if (a.gfpImplied || !a.ctx.precise || a.ctx.mayScopes.length || a.ctx.mayHeld.length) continue;
-      if (!mustAll(a.gfp, (m) => isNofsLike(model, m) || isNoioLike(model, m))) continue;
+      if (!mustAll(a.gfp, (m) => isNofsLike(m, model.table) || isNoioLike(m, model.table))) continue;
       const callers = called.knownCallers
         ? `its ${called.knownCallers} known caller${called.knownCallers === 1 ? '' : 's'}${called.processSlot ? ' and its entry point' : ''}`
         : 'its entry point (plain process context)';

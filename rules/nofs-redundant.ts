@@ -1,5 +1,6 @@
-import { describeGfp, isNofsLike, isNoioLike, lineOf, mustAll, scopedMaskFix } from '../src/engine/rule-helpers.js';
+import { describeGfp, lineOf, scopedMaskFix } from '../src/engine/rule-helpers.js';
 import { defineRule, type RuleFix } from '../src/engine/rule.js';
+import { isNofsLike, isNoioLike, mustAll } from '../src/model/gfp.js';
 
 /** A fix that rests on the callers' scope is only ever a suggestion: a new caller may lack it. */
 const suggest = (f: RuleFix | undefined) => (f ? { suggestions: [f] } : {});
@@ -11,6 +12,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'program',
+  startsFrom: ['allocations'],
   messages: {
     redundant: "'{{gfp}}' is redundant: '{{callee}}()' already runs inside the {{scope}} scope opened by '{{opener}}()' on line {{line}}{{when}}",
     redundantByCallers: "'{{gfp}}' is redundant: every known caller reaches '{{fn}}()' inside a {{scope}} scope, e.g. {{chain}}",
@@ -29,8 +31,8 @@ export default defineRule({
     const called = program.calledIn(fn);
     for (const a of fn.allocations) {
       if (a.gfpImplied || !a.ctx.precise) continue;
-      const noio = mustAll(a.gfp, (m) => isNoioLike(model, m));
-      const nofs = noio || mustAll(a.gfp, (m) => isNofsLike(model, m));
+      const noio = mustAll(a.gfp, (m) => isNoioLike(m, model.table));
+      const nofs = noio || mustAll(a.gfp, (m) => isNofsLike(m, model.table));
       if (!nofs) continue;
       // Innermost scope strict enough: NOIO covers NOFS; NOFS does not cover NOIO.
       const scope = [...a.ctx.scopes].reverse().find((s) => s.kind === 'noio' || (!noio && s.kind === 'nofs'));

@@ -8,6 +8,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['scopeIssues'],
   messages: {
     kind: "'{{restore}}({{cookie}})' restores the cookie of '{{opener}}()' from line {{line}}: the restore must be of the same kind",
     order: "'{{restore}}({{cookie}})' closes the {{kind}} scope from line {{line}} while the {{innerKind}} scope from line {{innerLine}} is still open: restores must be in reverse order",

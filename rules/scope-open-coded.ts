@@ -7,6 +7,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['openCoded'],
   messages: {
     set: "'{{text}}' sets {{flags}} by hand: use the memalloc_*_save() scope API",
     clear: "'{{text}}' clears {{flags}} by hand: this also ends any enclosing scope; use the matching memalloc_*_restore()",

@@ -1,6 +1,6 @@
 import { describeGfp } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
-import { atLeast } from '../src/model/version.js';
+import { vmallocHonoursNofsNoio } from '../src/model/allocators.js';
 
 export default defineRule({
   id: 'scope-single-allocation',
@@ -9,6 +9,7 @@ export default defineRule({
   confidence: 'medium',
   recommended: true,
   scope: 'function',
+  startsFrom: ['scopes'],
   messages: {
     adHoc: "'{{opener}}()' scope wraps a single '{{callee}}()' call: pass the mask to it, or cover the real critical section",
   },
@@ -31,7 +32,7 @@ export default defineRule({
       const alloc = fn.allocations.find((a) => a.index === r.innerCalls[0]);
       // A direct allocator call: a helper gfplint inferred to pass its gfp on is not one.
       if (!alloc || alloc.gfpImplied || alloc.spec.gfpArg === null || alloc.spec.note?.startsWith('inferred:')) continue;
-      if ((alloc.spec.family === 'vmalloc' || alloc.spec.family === 'kvmalloc') && !atLeast(model.version, 5, 17)) continue;
+      if ((alloc.spec.family === 'vmalloc' || alloc.spec.family === 'kvmalloc') && !vmallocHonoursNofsNoio(model.version)) continue;
       yield {
         message: 'adHoc',
         at: r.saveRng,

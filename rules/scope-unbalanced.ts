@@ -8,6 +8,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['scopes', 'scopeIssues'],
   messages: {
     leak: "'{{opener}}()' scope is still open at the {{exit}} on line {{line}}: every later allocation of this task stays {{kind}}",
     noSave: "'{{restore}}({{cookie}})' restores a cookie that no save produced on some path into it",

@@ -1,5 +1,7 @@
-import { allowsDirectReclaim, describeGfp, lineOf, mustAll } from '../src/engine/rule-helpers.js';
+import { describeGfp, lineOf } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
+import { dropsLockToAllocate } from '../src/model/allocators.js';
+import { maySleep, mustAll } from '../src/model/gfp.js';
 import { EARLY_BOOT } from '../src/model/ops-slots.js';
 
 export default defineRule({
@@ -9,6 +11,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'program',
+  startsFrom: ['allocations', 'atomicCalls'],
   messages: {
     callSleeps: "'{{callee}}()' may sleep ({{why}}) but is called inside an atomic section ({{reason}}: '{{what}}' on line {{line}})",
     maySleep: "'{{callee}}()' with '{{gfp}}' may sleep in direct reclaim inside an atomic section ({{reason}}: '{{what}}' on line {{line}})",
@@ -45,12 +48,12 @@ export default defineRule({
     }
     for (const a of fn.allocations) {
       if (!a.ctx.precise) continue;
-      // The __xa_*() calls are made with the xa_lock held and drop it to allocate when the mask
-      // can block (lib/xarray.c: __xas_nomem()); any other atomic section still counts.
-      const atomic = a.ctx.held.find((h) => h.atomic && !(a.spec.family === 'xarray' && h.what.startsWith('xa_lock')));
+      // An allocator that drops the lock it is called under to allocate (the __xa_*() calls and
+      // xa_lock) does not sleep inside it; any other atomic section still counts.
+      const atomic = a.ctx.held.find((h) => h.atomic && !dropsLockToAllocate(a.spec, h.what));
       if (!atomic) continue;
       const always = a.spec.sleeps === 'always';
-      if (!always && (a.spec.sleeps === 'never' || !mustAll(a.effective, (m) => allowsDirectReclaim(model, m)))) continue;
+      if (!always && (a.spec.sleeps === 'never' || !mustAll(a.effective, (m) => maySleep(m, model.table)))) continue;
       yield {
         message: always ? 'alwaysSleeps' : 'maySleep',
         at: a.rng,

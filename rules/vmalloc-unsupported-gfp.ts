@@ -1,15 +1,7 @@
-import { vmallocHonoursNofail, vmallocHonoursNofsNoio } from '../src/model/allocators.js';
+import { VMALLOC_UNSUPPORTED_ZONES, vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocTakesZones } from '../src/model/allocators.js';
 import { mustHaveBit, mustLackBit, type GfpValue } from '../src/model/gfp.js';
 import { oneLine } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
-
-/**
- * Zone modifiers vmalloc does not support ("Zone modifiers are not supported",
- * __vmalloc_node_range() kernel-doc, mm/vmalloc.c). __GFP_HIGHMEM is left out: vmalloc adds it
- * to its own pages unless GFP_DMA/GFP_DMA32 is given (__vmalloc_area_node()), so passing it
- * changes nothing (spec §3.3 lists it as supported).
- */
-const ZONE_MODIFIERS = ['__GFP_DMA', '__GFP_DMA32', '__GFP_MOVABLE'];
 
 export default defineRule({
   id: 'vmalloc-unsupported-gfp',
@@ -18,6 +10,7 @@ export default defineRule({
   confidence: 'high',
   recommended: true,
   scope: 'function',
+  startsFrom: ['allocations'],
   messages: {
     nofsNoio:
       "on {{version}} '{{callee}}()' ignores the {{kind}} part of '{{gfp}}': vmalloc allocates its page tables with GFP_KERNEL before 5.17, so reclaim may still recurse into {{into}}",
@@ -72,11 +65,10 @@ export default defineRule({
       if (!vmallocHonoursNofail(model.version) && must(a.gfp, (v) => mustHaveBit(v, '__GFP_NOFAIL', t))) {
         yield { message: 'nofail', at: a.gfpRng, data: base };
       }
-      // vmalloc_32*() is the one interface that may ask for DMA/DMA32 pages (GFP_VMALLOC32).
-      if (!/^vmalloc_32/.test(a.spec.name)) {
-        for (const zone of ZONE_MODIFIERS) {
+      if (!vmallocTakesZones(a.spec)) {
+        for (const [zone, why] of Object.entries(VMALLOC_UNSUPPORTED_ZONES)) {
           if (!must(a.gfp, (v) => mustHaveBit(v, zone, t))) continue;
-          const hint = zone === '__GFP_MOVABLE' ? ': vmalloc pages cannot be migrated' : ': use vmalloc_32() for 32-bit addressable memory';
+          const hint = `: ${why}`;
           yield { message: 'zone', at: a.gfpRng, data: { ...base, zone, hint } };
         }
       }

@@ -112,6 +112,19 @@ describe('determinism of step 2 (workers, cache, pre-scan)', () => {
     expect(observable(cached)).toBe(observable(whole));
   });
 
+  test('shard memos of a run with fewer rules do not narrow a later run with more', async () => {
+    // Pass B re-analyses only the functions holding a fact some selected rule starts from: a
+    // replayed pass A must have chosen them for this run's rules, not for an earlier run's.
+    await ageTree();
+    const cache = join(dir, 'cache-rule-subset');
+    const sharded = (extra: Partial<LintOptions> = {}) => lintTs(opts({ cacheDir: cache, rememberResults: true, shardFiles: 3, ...extra }));
+    const fewer = await sharded({ rules: ['scope-open-coded'] });
+    expect(fewer.findings.every((f) => f.rule === 'scope-open-coded')).toBe(true);
+    const all = await sharded();
+    const fresh = await lintTs(opts({ cacheDir: join(dir, 'cache-rule-subset-fresh'), rememberResults: true, shardFiles: 3 }));
+    expect(observable(all)).toBe(observable(fresh));
+  });
+
   test('a re-run with nothing changed is the remembered result; any change runs the pipeline', async () => {
     // The stat index trusts no timestamp within RACY_SLACK_MS of its run (as git does): let the
     // tree's files age past it first.

@@ -14,6 +14,7 @@ const fake = (id: string): Rule =>
     confidence: 'low',
     recommended: false,
     scope: 'function',
+    startsFrom: ['allocations'],
     messages: { m: 'nothing' },
     docs: { rationale: 'r', fix: 'f', references: ['x'] },
     *check() {},

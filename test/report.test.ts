@@ -127,6 +127,7 @@ describe('sarif', () => {
     confidence: 'high',
     recommended: true,
     scope: 'function',
+    startsFrom: ['allocations'],
     messages: { maySleep: "'{{callee}}()' may sleep" },
     docs: { rationale: 'Sleeping under a spinlock deadlocks.', fix: 'Use GFP_ATOMIC.', references: ['Documentation/core-api/memory-allocation.rst'] },
     *check() {},

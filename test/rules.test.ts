@@ -8,8 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { rules } from '../rules/index.js';
 import { checkRuleList, UNUSED_DISABLE } from '../src/engine/registry.js';
-import type { Rule } from '../src/engine/rule.js';
-import { ALL_RULES_DIR, fixturesRoot, listCases, listFixtureDirs, repoRoot, runCase } from './expectations.js';
+import { holdsAnyFact, VIEW_FACTS, type Rule, type ViewFact } from '../src/engine/rule.js';
+import { ALL_RULES_DIR, fixturesRoot, listCases, listFixtureDirs, repoRoot, runCase, type FixtureCase } from './expectations.js';
 
 const rulesDir = join(repoRoot, 'rules');
 const ruleFiles = readdirSync(rulesDir).filter((f) => f.endsWith('.ts') && f !== 'index.ts').map((f) => f.slice(0, -3)).sort();
@@ -40,6 +40,43 @@ describe('the registry', () => {
   });
 });
 
+/**
+ * Runs the fixture cases with `rule.check` watched: every finding it yields on a function whose
+ * view holds none of the facts the rule declares in `startsFrom` is returned. Such a finding
+ * would be lost in a two-pass run, whose pass B re-analyses only functions holding a declared fact.
+ */
+async function findingsOutsideStartsFrom(rule: Rule, cases: FixtureCase[]): Promise<string[]> {
+  const original = rule.check;
+  const outside: string[] = [];
+  rule.check = function* watched(fn, ctx) {
+    for (const f of original.call(rule, fn, ctx)) {
+      if (!holdsAnyFact(fn, rule.startsFrom)) outside.push(`${fn.file}:${f.at[0] + 1}: '${f.message}' in ${fn.name}()`);
+      yield f;
+    }
+  };
+  try {
+    for (const c of cases) await runCase(c);
+  } finally {
+    rule.check = original;
+  }
+  return outside;
+}
+
+/** The rule's own fixture cases, and the all-rules ones when it is recommended. */
+const casesOf = (rule: Rule): FixtureCase[] => [...(existsSync(join(fixturesRoot, rule.id)) ? listCases(rule.id) : []), ...(rule.recommended ? listCases(ALL_RULES_DIR) : [])];
+
+test('a rule that reports on a function holding none of its declared facts fails the startsFrom check', async () => {
+  const rule = rules.find((r) => r.id === 'nofs-redundant')!;
+  const declared = rule.startsFrom;
+  // As if it had been written to start from frees: its findings on allocations fall outside.
+  (rule as { startsFrom: readonly ViewFact[] }).startsFrom = ['frees'];
+  try {
+    expect(await findingsOutsideStartsFrom(rule, listCases(rule.id))).not.toEqual([]);
+  } finally {
+    (rule as { startsFrom: readonly ViewFact[] }).startsFrom = declared;
+  }
+});
+
 describe.for(ids)('%s', (id) => {
   const rule: Rule = rules.find((r) => r.id === id)!;
   test('rules/<id>.ts default-exports the registered rule', async () => {
@@ -51,6 +88,12 @@ describe.for(ids)('%s', (id) => {
   test('summary reads "Reports …" without a trailing period', () => {
     expect(rule.summary).toMatch(/^Reports [a-z].*[^.]$/);
     expect(rule.summary).not.toMatch(/\n/);
+  });
+
+  test('startsFrom names the view facts its findings start from (the two-pass scheduler reads it)', async () => {
+    expect(rule.startsFrom.length).toBeGreaterThan(0);
+    for (const f of rule.startsFrom) expect(Object.keys(VIEW_FACTS)).toContain(f);
+    expect(await findingsOutsideStartsFrom(rule, casesOf(rule))).toEqual([]);
   });
 
   test('docs fields are non-empty', () => {

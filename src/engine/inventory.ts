@@ -5,6 +5,10 @@
  */
 import type { FunctionView } from '../function/view.js';
 import type { ScopeInventory } from './lint-types.js';
+import type { ViewFact } from './rule.js';
+
+/** The view facts the inventory reads: pass B re-analyses every function holding one (lint.ts mayReport()). */
+export const INVENTORY_FACTS: readonly ViewFact[] = ['scopes', 'openCoded', 'exitScopes'];
 
 export function emptyInventory(): ScopeInventory {
   return { scopes: [], openCoded: [], providers: [] };

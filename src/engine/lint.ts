@@ -30,9 +30,9 @@ import { digestOf, hasArrays, LoggedMap, ShardMemo } from './shard-memo.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { LintOptions, LintResult } from './lint-types.js';
 import { resolveRuleSelection } from './registry.js';
-import { renderMessage, type Rule } from './rule.js';
+import { holdsAnyFact, renderMessage, type Rule } from './rule.js';
 import { fixesOf } from './fix.js';
-import { addToInventory, emptyInventory, sortInventory } from './inventory.js';
+import { addToInventory, emptyInventory, INVENTORY_FACTS, sortInventory } from './inventory.js';
 import { applySuppressions } from './suppressions.js';
 import { toolVersion } from './tool-info.js';
 
@@ -275,8 +275,10 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const contentOpts = { cwd: opts.cwd, paths: opts.paths, cacheDir: opts.cacheDir, toolVersion: toolVersion() };
   const inTree = (...p: string[]) => (treeRoot ? path.join(treeRoot, ...p) : undefined);
   /** What every shard memo depends on besides its shard: gfplint's code, the options, the tree's GFP header and Makefile. */
+  // Pass A picks pass B's functions by the facts the selected rules start from (mayReport()).
+  const startFacts = [...new Set(rules.flatMap((r) => r.startsFrom))].sort();
   const runKey = memo ? digestOf(toolVersion(), analysisDigest(), codeDigest(), opts.kernelVersion ?? '', budget, opts.cwd,
-    [inTree('include', 'linux', 'gfp_types.h'), inTree('include', 'linux', 'gfp.h'), inTree('Makefile')].map(statText)) : '';
+    [inTree('include', 'linux', 'gfp_types.h'), inTree('include', 'linux', 'gfp.h'), inTree('Makefile')].map(statText), startFacts) : '';
 
   try {
     // Pass A.
@@ -343,7 +345,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       const indexOf = new Map<FunctionFacts, number>();
       for (const f of analysed) f.facts.functions.forEach((fn, i) => indexOf.set(fn, i));
       const sets = new Map<string, Set<number>>(analysed.map((f) => [f.path, new Set<number>()]));
-      for (const v of current) if (mayReport(v)) sets.get(v.file)?.add(indexOf.get(v.facts)!);
+      for (const v of current) if (mayReport(v, rules)) sets.get(v.file)?.add(indexOf.get(v.facts)!);
       for (const [f, set] of sets) if (set.size || again.has(f)) again.set(f, set);
     };
     // Per-shard memos (shard-memo.ts): what a shard's pass A added to the run's state, keyed by
@@ -760,14 +762,14 @@ export function shardInputs<T extends { path: string }>(inputs: T[], shardFiles 
 const MAX_DEPTH = 4;
 
 /**
- * Whether any rule could report on this function: pass B analyses only these again. Every rule
- * starts from one of these (allocations, frees, scope regions and issues, open-coded PF_MEMALLOC
- * writes, a gfp_t parameter, a call in an atomic section); test/determinism.test.ts checks that a
- * two-pass run finds exactly what a one-pass run finds.
+ * Whether a selected rule could report on this function, or the scope inventory (inventory.ts)
+ * reads it: pass B analyses only these again. Each
+ * rule's record declares the view facts it starts from (rule.ts VIEW_FACTS); test/rules.test.ts
+ * holds every rule to its declaration, test/determinism.test.ts checks that a two-pass run finds
+ * exactly what a one-pass run finds.
  */
-function mayReport(v: FunctionView): boolean {
-  return v.allocations.length > 0 || v.frees.length > 0 || v.scopes.length > 0 || v.scopeIssues.length > 0 || v.openCoded.length > 0 ||
-    v.gfpParams.length > 0 || v.calls.some((c) => c.ctx.held.some((h) => h.atomic));
+function mayReport(v: FunctionView, rules: readonly Rule[]): boolean {
+  return holdsAnyFact(v, INVENTORY_FACTS) || rules.some((r) => holdsAnyFact(v, r.startsFrom));
 }
 
 function sitesPerFile(analysed: AnalysedFile[], views: FunctionView[]): Map<string, number> {

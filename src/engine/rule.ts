@@ -5,7 +5,7 @@
  */
 import type { FunctionView, Witness } from '../function/view.js';
 import type { Model } from '../model/context.js';
-import type { Rng } from '../syntax/facts.js';
+import type { Rng } from '../facts/facts.js';
 import type { ProgramView } from '../program/program-view.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -50,6 +50,32 @@ export interface RuleContext {
   program: ProgramView;
 }
 
+/**
+ * The facts of a FunctionView a finding can start from. A two-pass run re-analyses in pass B only
+ * the functions holding a fact that some selected rule starts from (lint.ts mayReport()), so every
+ * rule declares all the facts it starts from; test/rules.test.ts holds each rule to its record.
+ */
+export const VIEW_FACTS = {
+  allocations: (v: FunctionView) => v.allocations.length > 0,
+  frees: (v: FunctionView) => v.frees.length > 0,
+  scopes: (v: FunctionView) => v.scopes.length > 0,
+  scopeIssues: (v: FunctionView) => v.scopeIssues.length > 0,
+  openCoded: (v: FunctionView) => v.openCoded.length > 0,
+  gfpParams: (v: FunctionView) => v.gfpParams.length > 0,
+  /** Returns with a scope open (a provider). */
+  exitScopes: (v: FunctionView) => v.exitScopes.length > 0,
+  /** A call made with an atomic lock or section held on every path into it. */
+  atomicCalls: (v: FunctionView) => v.calls.some((c) => c.ctx.held.some((h) => h.atomic)),
+} as const satisfies Record<string, (v: FunctionView) => boolean>;
+
+export type ViewFact = keyof typeof VIEW_FACTS;
+
+/** True when the view holds one of `facts`: a rule starting from them may report on it. */
+export function holdsAnyFact(v: FunctionView, facts: Iterable<ViewFact>): boolean {
+  for (const f of facts) if (VIEW_FACTS[f](v)) return true;
+  return false;
+}
+
 export interface Rule<M extends string = string> {
   id: string;
   /** One line: "Reports …", no trailing period. */
@@ -58,6 +84,8 @@ export interface Rule<M extends string = string> {
   confidence: Confidence;
   recommended: boolean;
   scope: 'function' | 'program';
+  /** The view facts its findings start from (at least one): what the pass-B scheduler looks for. */
+  startsFrom: readonly [ViewFact, ...ViewFact[]];
   messages: Record<M, string>;
   docs: RuleDocs;
   check(fn: FunctionView, ctx: RuleContext): Iterable<Finding<M>>;

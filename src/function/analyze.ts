@@ -6,9 +6,10 @@
  * condition it came with, so `if (c) save(); … if (c) restore();` pairs up (drivers/md/dm-ima.c).
  */
 import type { Model } from '../model/context.js';
-import { allocatorGfp, type AllocFamily } from '../model/allocators.js';
+import { allocatorGfp, impliedGfpText, pointerTest, type AllocFamily } from '../model/allocators.js';
 import { evalGfp, joinGfp, unknown as unknownGfp, type GfpValue } from '../model/gfp.js';
-import { applyScopes, type ScopeKind } from '../model/memalloc-scopes.js';
+import { lockClassFamily, restoresIrqs } from '../model/locks.js';
+import { applyScopes, isMemallocTaskFlag, type ScopeKind } from '../model/memalloc-scopes.js';
 import { exprKey, identifiersOf, rootName, type Expr } from '../syntax/expr.js';
 import type { CallFact, FunctionFacts, Op, Rng } from '../syntax/facts.js';
 import type {
@@ -480,15 +481,16 @@ class FunctionAnalysis {
       negated = !negated;
       x = x.e;
     }
-    if (x.k !== 'call' || x.fn !== 'is_vmalloc_addr' || !x.args[0]) return;
+    const test = x.k === 'call' ? pointerTest(x.fn) : undefined;
+    if (x.k !== 'call' || !test || !x.args[0]) return;
     const key = exprKey(x.args[0]);
-    const keep = (st: State, fams: AllocFamily[]) => {
+    const keep = (st: State, fams: readonly AllocFamily[]) => {
       const src = st.ptr.get(key);
       if (!src) return;
       st.ptr.set(key, new Set([...src].filter((i) => fams.includes(this.model.allocator(this.calls[i].callee)?.family as AllocFamily))));
     };
-    keep(negated ? f : t, ['vmalloc']);
-    keep(negated ? t : f, ['kmalloc', 'kmem_cache']);
+    keep(negated ? f : t, test.ifTrue);
+    keep(negated ? t : f, test.ifFalse);
   }
 
   private tryLockIn(e: Expr): { call: CallFact; index: number; negated: boolean } | undefined {
@@ -537,7 +539,7 @@ class FunctionAnalysis {
     if (this.recording) this.callSites.push({ index, call: c, ctx: this.context(s) });
     if (c.indirect) return;
     const name = c.callee;
-    const sc = this.model.scopeCall(name);
+    const sc = this.model.scopeCall(name, c.args[0]);
     if (sc) {
       if (sc.op === 'save') this.save(index, sc.kind, s);
       else this.restore(index, sc.kind, s);
@@ -607,7 +609,7 @@ class FunctionAnalysis {
     const gfp = c.broken ? unknownGfp([], 'the argument list did not parse') : allocatorGfp(spec, c.args, this.gfpEnv(s));
     const arg = spec.gfpArg === null ? undefined : c.args[spec.gfpArg];
     const implied = arg === undefined;
-    const gfpText = (arg ? c.argText[spec.gfpArg!] : spec.implied ?? (spec.optionalGfp ? 'GFP_KERNEL' : '')).replace(/\s+/g, ' ');
+    const gfpText = (arg ? c.argText[spec.gfpArg!] : impliedGfpText(spec)).replace(/\s+/g, ' ');
     const gfpRng = arg ? c.argRng[spec.gfpArg!] : c.r;
     if (gfp.kind === 'unknown') for (const u of gfp.unresolved) this.unresolved.add(u);
     const ctx = this.context(s);
@@ -680,7 +682,10 @@ class FunctionAnalysis {
       const fact = s.scopes.get(id);
       const region = this.regions.get(id);
       if (!fact) continue;
-      if (fact.v.kind !== kind && !(fact.v.kind === 'flags' || kind === 'flags')) {
+      // The generic memalloc_flags_save()/restore() pair with any kind: since 6.9 every restore is
+      // memalloc_flags_restore() (the model's cookie rules), and the generic API exists only there.
+      const generic = kind === 'flags' || this.model.scopeCall(fact.v.opener)?.kind === 'flags';
+      if (fact.v.kind !== kind && !generic) {
         record({ kind: 'kind-mismatch', save: { kind: fact.v.kind, rng: fact.v.rng, opener: fact.v.opener } });
       } else {
         const innermost = open[open.length - 1];
@@ -711,14 +716,13 @@ class FunctionAnalysis {
     const lock = spec.lockArg === null || spec.lockArg === undefined ? '' : lockKey(c.args[spec.lockArg]);
     const held = [...s.held.values()].filter((h) => h.v.guardId === undefined);
     // Lock classes pair by family (`spin_lock` … `spin_unlock_irqrestore` through a wrapper).
-    const family = (cls: string) => cls.replace(/_(irq|irqsave|bh|nested)$/, '');
     const same = held.filter((h) => h.v.cls === spec.class);
-    const kin = same.length ? same : held.filter((h) => family(h.v.cls) === family(spec.class));
+    const kin = same.length ? same : held.filter((h) => lockClassFamily(h.v.cls) === lockClassFamily(spec.class));
     const exact = kin.filter((h) => h.v.lock === lock);
     // Release the matching acquisitions (all paths' versions); fall back to the newest of the class.
     const victims = exact.length ? exact : kin.slice(-1);
     // An irqrestore also ends a local_irq_save() taken together with the lock.
-    if (/irqsave|_irq$/.test(spec.class)) victims.push(...held.filter((h) => (h.v.cls === 'irqsave' || h.v.cls === 'irq') && !victims.includes(h)).slice(-1));
+    if (restoresIrqs(spec.class)) victims.push(...held.filter((h) => (h.v.cls === 'irqsave' || h.v.cls === 'irq') && !victims.includes(h)).slice(-1));
     for (const v of victims) s.held.delete(v.v.key);
     if (!victims.length && this.recording) {
       if (spec.atomic) this.releasesCallersLock = true;
@@ -826,13 +830,13 @@ class FunctionAnalysis {
   }
 
   private taskFlags(op: Op & { op: 'assign' }, s: State, opIndex: number): void {
-    const names = [...identifiersOf(op.r)].filter((n) => /^PF_MEMALLOC/.test(n));
+    const names = [...identifiersOf(op.r)].filter(isMemallocTaskFlag);
     const how: OpenCodedScope['how'] = op.aop === '|=' ? 'set' : op.aop === '&=' ? 'clear' : 'assign';
     if (names.length && this.recording) this.openCoded.push({ rng: op.rng, text: `${exprKey(op.l)} ${op.aop} ${exprKey(op.r)}`, flags: names, how });
     const id = -1 - opIndex;
     if (how === 'set') {
       for (const n of names) {
-        const kind: ScopeKind | undefined = n === 'PF_MEMALLOC_NOFS' ? 'nofs' : n === 'PF_MEMALLOC_NOIO' ? 'noio' : n === 'PF_MEMALLOC_PIN' ? 'pin' : n === 'PF_MEMALLOC' ? 'noreclaim' : undefined;
+        const kind = this.model.pfMemallocFlagKind(n);
         if (kind) s.scopes.set(id - 100000 * names.indexOf(n), { v: { id, kind, opener: exprKey(op.l), rng: op.rng, cookie: '', origin: 'open-coded' }, must: true });
       }
     } else {

@@ -7,8 +7,8 @@
  * resolves `NAME_noprof` to NAME; unwrapping `alloc_hooks(...)` is the caller's job.
  */
 
-import type { Expr } from '../syntax/expr.js';
-import { mustParseCExpr } from '../syntax/c-expr.js';
+import type { Expr } from '../facts/expr.js';
+import { mustParseCExpr } from '../facts/c-expr.js';
 import type { GfpTable } from './gfp-tables.js';
 import { evalGfp, hasBit, isNonBlocking, known, maskNames, orGfp, unknown, type GfpEnv, type GfpValue } from './gfp.js';
 import { applyScopes, type ScopeKind } from './memalloc-scopes.js';
@@ -410,6 +410,83 @@ export function freeMatches(spec: AllocatorSpec, freeName: string, v?: KernelVer
 }
 
 /**
+ * The frees whose misuse is a defect on every path (spec §3.1 "Free-function pairing"): they take
+ * the object as their first argument and work out nothing from it. kvfree() accepts all four
+ * families and is never wrong; kmem_cache_free()'s first argument is the cache, not the object.
+ */
+const STRICT_FREES = new Set(['kfree', 'kfree_sensitive', 'vfree']);
+
+/** Frees whose replacement by the canonical one loses nothing (the *_sensitive ones also zero the memory, mm/slab_common.c kfree_sensitive()). */
+export const PLAIN_FREES: ReadonlySet<string> = new Set(['kfree', 'vfree']);
+
+/** The families the strict frees tell apart, and what frees each (canonical spellings for messages). */
+const HEAP_FAMILY_FREES: Readonly<Partial<Record<AllocFamily, string>>> = {
+  kmalloc: "'kfree()' or 'kvfree()'",
+  kmem_cache: "'kmem_cache_free()'",
+  kvmalloc: "'kvfree()'",
+  vmalloc: "'vfree()' or 'kvfree()'",
+};
+
+/**
+ * When `freeName(p)` with `p` from an allocator of `family` is a defect: what must free it instead.
+ * kfree() of vmalloc or kvmalloc memory (a kvmalloc pointer is vmalloc memory whenever the
+ * fallback ran, mm/util.c), vfree() of slab or kvmalloc memory (mm/vmalloc.c vfree() warns and
+ * leaks for an address outside the vmalloc area). Judged by the newest rules ({@link lookupFree}
+ * without a version): kfree() of kmem_cache objects worked before 6.12 documented it.
+ */
+export function freeMismatch(freeName: string, family: AllocFamily): { expected: string } | undefined {
+  const expected = Object.hasOwn(HEAP_FAMILY_FREES, family) ? HEAP_FAMILY_FREES[family] : undefined;
+  if (!STRICT_FREES.has(freeName) || expected === undefined) return undefined;
+  return lookupFree(freeName)?.accepts.includes(family) ? undefined : { expected };
+}
+
+/**
+ * Allocators whose implied mask is not a choice their caller made: user copies allocate with
+ * GFP_KERNEL/GFP_USER on purpose because copy_from_user() can fault anyway (mm/util.c:222-304 in
+ * 6.12, memdup_user() … memdup_user_nul()).
+ */
+const IMPLIED_BY_DESIGN = new Set(['memdup_user', 'memdup_user_nul', 'strndup_user', 'vmemdup_user']);
+
+/**
+ * True when an allocation's implied mask (spelled `maskText`) is the API's design, not a choice:
+ * the user-copy helpers, and page-cache helpers that take the mapping's mask (mapping_gfp_mask()).
+ */
+export function impliedMaskByDesign(allocator: string | undefined, maskText: string): boolean {
+  return IMPLIED_BY_DESIGN.has(allocator ?? '') || /mapping_gfp_mask/.test(maskText);
+}
+
+/**
+ * True when `spec` is called with the lock taken by `lockCall` held and drops it to allocate with
+ * a blocking mask: the __xa_*() calls under xa_lock() (lib/xarray.c __xas_nomem(), 6.12 and 6.1).
+ */
+export function dropsLockToAllocate(spec: AllocatorSpec, lockCall: string): boolean {
+  return spec.family === 'xarray' && lockCall.startsWith('xa_lock');
+}
+
+/**
+ * Pointer tests that tell allocator families apart, and the families each outcome leaves:
+ * is_vmalloc_addr() (mm/vmalloc.c:79 in 6.12) is true for vmalloc memory and false for slab memory;
+ * a kvmalloc pointer may be either, so it is kept on neither side.
+ */
+const POINTER_TESTS: Readonly<Record<string, { ifTrue: readonly AllocFamily[]; ifFalse: readonly AllocFamily[] }>> = {
+  is_vmalloc_addr: { ifTrue: ['vmalloc'], ifFalse: ['kmalloc', 'kmem_cache'] },
+};
+
+/** The families a branch on `fn(p)` keeps on each side, or undefined when `fn` tests nothing of the kind. */
+export function pointerTest(fn: string): { ifTrue: readonly AllocFamily[]; ifFalse: readonly AllocFamily[] } | undefined {
+  return Object.hasOwn(POINTER_TESTS, fn) ? POINTER_TESTS[fn] : undefined;
+}
+
+/**
+ * Zone modifiers the slab allocator cannot serve: GFP_SLAB_BUG_MASK (mm/internal.h:45 in 6.12,
+ * :36 in 6.1) makes kmalloc_fix_flags() warn "Unexpected gfp" and clear them.
+ */
+export const SLAB_IGNORED_ZONES: Readonly<Partial<Record<AllocFamily, readonly string[]>>> = {
+  kmalloc: ['__GFP_DMA32', '__GFP_HIGHMEM'],
+  kmem_cache: ['__GFP_DMA32', '__GFP_HIGHMEM'],
+};
+
+/**
  * XFS `KM_*` flags (fs/xfs/kmem.h (6.1) kmem_flags_convert()): the base is GFP_KERNEL |
  * __GFP_NOWARN; each flag clears or adds bits (§3.5).
  */
@@ -452,6 +529,14 @@ export function xfsKmFlagsToGfp(flags: Expr, table: GfpTable): GfpValue {
 
 const impliedCache = new Map<string, Expr>();
 
+/** The mask an omitted optional gfp argument means (the kmalloc_obj() family, 6.12.117). */
+const OMITTED_GFP = 'GFP_KERNEL';
+
+/** The spelling of the mask a call without a gfp argument uses ('' when the API has none). */
+export function impliedGfpText(spec: AllocatorSpec): string {
+  return spec.implied ?? (spec.optionalGfp ? OMITTED_GFP : '');
+}
+
 /**
  * The literal gfp value of a call to `spec` with `args` (the call's arguments, `alloc_hooks()`
  * already unwrapped): the gfp argument, the implied mask, or GFP_KERNEL for an omitted optional
@@ -462,7 +547,7 @@ export function allocatorGfp(spec: AllocatorSpec, args: readonly Expr[], env: Gf
   if (spec.gfpArg !== null && args.length > spec.gfpArg) {
     v = spec.gfpArgKind === 'xfs-km' ? xfsKmFlagsToGfp(args[spec.gfpArg], env.table) : evalGfp(args[spec.gfpArg], env);
   } else if (spec.gfpArg !== null && spec.optionalGfp) {
-    v = evalGfp({ k: 'id', name: 'GFP_KERNEL' }, env);
+    v = evalGfp({ k: 'id', name: OMITTED_GFP }, env);
   } else if (spec.implied !== undefined) {
     let e = impliedCache.get(spec.implied);
     if (!e) {
@@ -560,6 +645,44 @@ export function kvmallocBehaviour(v: KernelVersion, mask: number, table: GfpTabl
 }
 
 /**
+ * How kvmalloc() misses its vmalloc fallback with `mask` on kernel `v`, or undefined when it
+ * falls back (see {@link kvmallocBehaviour}): `warns` on 4.12–4.17 (WARN_ON_ONCE, then vmalloc
+ * anyway), `vmallocBug` for the 5.17–5.19 non-blocking BUG splat, `nonBlocking` when a
+ * non-blocking mask returns NULL after kmalloc (5.17+), `kmallocOnly` otherwise.
+ */
+export function kvmallocMiss(v: KernelVersion, mask: number, table: GfpTable): 'warns' | 'vmallocBug' | 'nonBlocking' | 'kmallocOnly' | undefined {
+  const b = kvmallocBehaviour(v, mask, table);
+  if (b.warns) return atLeast(v, 4, 18) ? 'vmallocBug' : 'warns';
+  if (b.fallback) return undefined;
+  return atLeast(v, 5, 17) && isNonBlocking(mask, table) ? 'nonBlocking' : 'kmallocOnly';
+}
+
+/**
+ * Where the page allocator reports a __GFP_NOFAIL request of order > 1 on kernel `v`: on entry to
+ * the slow path since 6.12 (903edea6c53f), in rmqueue() on every such request before.
+ */
+export function nofailHighOrderWarning(v: KernelVersion): string {
+  return atLeast(v, 6, 12) ? '__alloc_pages_slowpath() warns: use kvmalloc()' : 'rmqueue() warns on every such request';
+}
+
+/**
+ * Zone modifiers vmalloc does not support ("Zone modifiers are not supported",
+ * __vmalloc_node_range() kernel-doc, mm/vmalloc.c), with why, for messages. __GFP_HIGHMEM is left
+ * out: vmalloc adds it to its own pages unless GFP_DMA/GFP_DMA32 is given (__vmalloc_area_node()),
+ * so passing it changes nothing (spec §3.3 lists it as supported).
+ */
+export const VMALLOC_UNSUPPORTED_ZONES: Readonly<Record<string, string>> = {
+  __GFP_DMA: 'use vmalloc_32() for 32-bit addressable memory',
+  __GFP_DMA32: 'use vmalloc_32() for 32-bit addressable memory',
+  __GFP_MOVABLE: 'vmalloc pages cannot be migrated',
+};
+
+/** vmalloc_32*() is the one interface that may ask for DMA/DMA32 pages (GFP_VMALLOC32, mm/vmalloc.c). */
+export function vmallocTakesZones(spec: AllocatorSpec): boolean {
+  return /^vmalloc_32/.test(spec.name);
+}
+
+/**
  * What vmalloc does not support in `mask` on kernel `v` (§3.3), one sentence per problem;
  * empty when the mask is fine.
  */
@@ -577,7 +700,7 @@ export function vmallocMaskProblems(v: KernelVersion, mask: number, table: GfpTa
   if (!vmallocHonoursNofail(v) && hasBit(mask, '__GFP_NOFAIL', table)) {
     out.push('vmalloc does not support __GFP_NOFAIL before 5.17 (9376130c390a)');
   }
-  const zones = ['__GFP_DMA', '__GFP_DMA32', '__GFP_HIGHMEM'].filter((n) => hasBit(mask, n, table));
+  const zones = Object.keys(VMALLOC_UNSUPPORTED_ZONES).filter((n) => hasBit(mask, n, table));
   if (zones.length) out.push(`vmalloc does not support zone modifiers (${zones.join(', ')}); vmalloc_32() is the only user of GFP_DMA/GFP_DMA32`);
   if (hasBit(mask, '__GFP_NORETRY', table)) out.push('vmalloc does not support __GFP_NORETRY (documented in __vmalloc_node_range())');
   return out;

@@ -5,7 +5,8 @@
 import { lookupAllocator, lookupFree, type AllocatorSpec } from './allocators.js';
 import type { GfpTable } from './gfp-tables.js';
 import { guardClass, lockCall } from './locks.js';
-import { scopeCall, scopeProviders, type ScopeProvider } from './memalloc-scopes.js';
+import type { Expr } from '../facts/expr.js';
+import { pfMemallocFlagKind, scopeCall, scopeProviders, type ScopeKind, type ScopeProvider } from './memalloc-scopes.js';
 import { formatVersion, type KernelVersion } from './version.js';
 
 export interface Model {
@@ -14,7 +15,10 @@ export interface Model {
   table: GfpTable;
   allocator(name: string): AllocatorSpec | undefined;
   free: typeof lookupFree;
-  scopeCall(name: string): ReturnType<typeof scopeCall>;
+  /** The scope API call `name`; with its first argument, memalloc_flags_save(PF_…) resolves to the scope it opens. */
+  scopeCall(name: string, firstArg?: Expr): ReturnType<typeof scopeCall>;
+  /** The scope kind of a PF_MEMALLOC* task flag on this kernel (for open-coded `current->flags |= …`). */
+  pfMemallocFlagKind(name: string): ScopeKind | undefined;
   lockCall: typeof lockCall;
   guardClass: typeof guardClass;
   /** Provider start functions by name (jbd2, xfs, …: spec §5). */
@@ -42,7 +46,8 @@ export function createModel(version: KernelVersion, table: GfpTable): Model {
       return allocCache.get(name);
     },
     free: lookupFree,
-    scopeCall: (name) => scopeCall(name, version),
+    scopeCall: (name, firstArg) => scopeCall(name, version, firstArg),
+    pfMemallocFlagKind: (name) => pfMemallocFlagKind(name, version),
     lockCall,
     guardClass,
     providerStart: (name) => starts.get(name),

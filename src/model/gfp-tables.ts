@@ -5,8 +5,8 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Expr } from '../syntax/expr.js';
-import { mustParseCExpr, parseCExpr } from '../syntax/c-expr.js';
+import type { Expr } from '../facts/expr.js';
+import { mustParseCExpr, parseCExpr } from '../facts/c-expr.js';
 import { evalGfp, registerFlagNames, type GfpValue } from './gfp.js';
 import { formatVersion, inRange, type KernelVersion, type VersionRange } from './version.js';
 

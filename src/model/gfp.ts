@@ -3,8 +3,8 @@
  * spelling for messages, and may/must predicates (allocator-model.md §1).
  */
 
-import { exprKey, type Expr } from '../syntax/expr.js';
-import { mustParseCExpr } from '../syntax/c-expr.js';
+import { exprKey, type Expr } from '../facts/expr.js';
+import { mustParseCExpr } from '../facts/c-expr.js';
 import type { GfpTable } from './gfp-tables.js';
 import { SCOPE_CLEARS } from './memalloc-scopes.js';
 
@@ -153,6 +153,75 @@ export function mustLackBit(v: GfpValue, name: string, table: GfpTable): boolean
 /** Some possibility of `v` lacks flag `name`. */
 export function mayLackBit(v: GfpValue, name: string, table: GfpTable): boolean {
   return !mustHaveBit(v, name, table);
+}
+
+/** A mask that may block but cannot recurse into filesystems: GFP_NOFS and its relatives. */
+export function isNofsLike(mask: number, table: GfpTable): boolean {
+  return maySleep(mask, table) && !allowsFs(mask, table);
+}
+
+/** A mask that may block but cannot start I/O: GFP_NOIO and its relatives. */
+export function isNoioLike(mask: number, table: GfpTable): boolean {
+  return maySleep(mask, table) && !allowsIo(mask, table);
+}
+
+/**
+ * True when `v` is known and every possible mask satisfies `pred`. Parameter-dependent and
+ * unknown values satisfy nothing, so a check built on it stays quiet where the mask is not known.
+ */
+export function mustAll(v: GfpValue, pred: (mask: number) => boolean): boolean {
+  return v.kind === 'known' && v.masks.length > 0 && v.masks.every(pred);
+}
+
+/** True when `v` is known and some possible mask satisfies `pred`. */
+export function mayAny(v: GfpValue, pred: (mask: number) => boolean): boolean {
+  return v.kind === 'known' && v.masks.some(pred);
+}
+
+/**
+ * The bits whose absence is what a constrained mask means (GFP_NOFS, GFP_NOIO, GFP_NOWAIT):
+ * OR-ing a mask that has more of them into one that has fewer cannot take them away
+ * (include/linux/gfp_types.h).
+ */
+export const RECLAIM_BITS: readonly string[] = ['__GFP_IO', '__GFP_FS', '__GFP_DIRECT_RECLAIM', '__GFP_KSWAPD_RECLAIM'];
+
+/**
+ * What a caller may have asked for that the constant mask `effective` overrides
+ * (Documentation/core-api/gfp_mask-from-fs-io.rst, memory-allocation.rst): GFP_NOFS, GFP_NOIO, or
+ * a non-blocking mask. An allocator that always sleeps (vmalloc) cannot serve a non-blocking caller
+ * whatever mask it gets: only the reclaim constraints matter there, and a scope can supply them.
+ */
+export function callerMasksOverridden(table: GfpTable, effective: number, alwaysSleeps: boolean): string[] {
+  const out: string[] = [];
+  if (effective & bit(table, '__GFP_FS')) out.push('GFP_NOFS');
+  if (effective & (bit(table, '__GFP_FS') | bit(table, '__GFP_IO'))) out.push('GFP_NOIO');
+  if (!alwaysSleeps && effective & bit(table, '__GFP_DIRECT_RECLAIM')) out.push('GFP_ATOMIC');
+  return out;
+}
+
+/**
+ * Flags that say nothing about the caller's reclaim context (zone, placement and action bits,
+ * include/linux/gfp_types.h): testing them is not inspecting the context.
+ */
+const NON_CONTEXT_FLAGS = new Set([
+  '__GFP_DMA', '__GFP_DMA32', '__GFP_HIGHMEM', '__GFP_MOVABLE', 'GFP_DMA', 'GFP_DMA32', 'GFP_ZONEMASK',
+  '__GFP_ZERO', '__GFP_NOWARN', '__GFP_COMP', '__GFP_ACCOUNT', '__GFP_THISNODE', '__GFP_HARDWALL', '__GFP_WRITE',
+]);
+
+/** True for a flag name that is no part of the reclaim context (a zone, placement or action bit). */
+export function isNonContextFlag(name: string): boolean {
+  return NON_CONTEXT_FLAGS.has(name);
+}
+
+/**
+ * Calls that store a mask for later allocations instead of allocating under it now:
+ * mapping_set_gfp_mask() (include/linux/pagemap.h:354 in 6.12), as fs/nilfs2/mdt.c nilfs_mdt_init() uses it.
+ */
+const GFP_MASK_SETTERS = new Set(['mapping_set_gfp_mask']);
+
+/** True when `callee` stores its gfp argument as a setting rather than allocating under it. */
+export function storesGfpMask(callee: string): boolean {
+  return GFP_MASK_SETTERS.has(callee);
 }
 
 /** Some possibility lets reclaim call into filesystems. */

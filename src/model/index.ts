@@ -12,3 +12,5 @@ export * from './gfp.js';
 export * from './memalloc-scopes.js';
 export * from './allocators.js';
 export * from './locks.js';
+export * from './sizes.js';
+export * from './names.js';

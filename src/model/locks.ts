@@ -320,6 +320,36 @@ export function lockCall(name: string): LockCall | undefined {
   return out;
 }
 
+/**
+ * True for a name that reads as releasing a lock or re-enabling what an atomic section disabled,
+ * known to lockCall() or not: `*_unlock()`, `*_irqrestore()`, `*_enable()`, `up()`, `up_read()`
+ * (the kernel's naming, include/linux/spinlock.h, rwsem.h, semaphore.h, bottom_half.h).
+ */
+export function looksLikeRelease(name: string): boolean {
+  return /unlock|_irqrestore$|_enable$|^up(_read|_write)?$|^local_bh_enable/.test(name);
+}
+
+/** The family of a lock class: `spinlock_irqsave` and `spinlock` pair as one lock taken and released. */
+export function lockClassFamily(cls: string): string {
+  return cls.replace(/_(irq|irqsave|bh|nested)$/, '');
+}
+
+/** True when releasing a lock of class `cls` also re-enables interrupts (`spin_unlock_irqrestore()`, `_irq` forms). */
+export function restoresIrqs(cls: string): boolean {
+  return /irqsave|_irq$/.test(cls);
+}
+
+/** The scope-based lock macros of include/linux/cleanup.h (:336, :360, :372 in 6.12). */
+export const GUARD_MACROS: readonly string[] = ['guard', 'scoped_guard', 'scoped_cond_guard'];
+
+/**
+ * True for a name that may be a helper taking over a lock to drop it (`*_unlock*()`, `*release*()`),
+ * such as wbc_attach_and_unlock_inode() (include/linux/writeback.h in 6.1).
+ */
+export function mayBeUnlockHelper(name: string): boolean {
+  return /unlock|release/.test(name);
+}
+
 /** Every function lockCall() knows (for pre-filters). */
 export function lockCallNames(): string[] {
   return Object.keys(LOCK_CALLS).sort();

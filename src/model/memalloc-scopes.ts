@@ -4,13 +4,13 @@
  * allocator-model.md §5.
  */
 
-import type { Expr } from '../syntax/expr.js';
+import type { Expr } from '../facts/expr.js';
 import type { GfpTable } from './gfp-tables.js';
 import { atLeast, inRange, type KernelVersion, type VersionRange } from './version.js';
 
 /**
- * What a scope does. `flags` is the generic memalloc_flags_save(PF_…) form (6.9+): its effect
- * depends on the PF_* argument, which callers resolve with {@link pfMemallocKinds}.
+ * What a scope does. `flags` is the generic memalloc_flags_save(PF_…) form (6.9+) whose argument
+ * did not resolve to one scope ({@link flagsSaveKind}): it strips nothing.
  */
 export type ScopeKind = 'nofs' | 'noio' | 'noreclaim' | 'pin' | 'flags';
 
@@ -64,11 +64,32 @@ export const SCOPE_FUNCTIONS: Readonly<Record<string, ScopeFunction>> = {
   memalloc_flags_restore: { kind: 'flags', op: 'restore', since: [6, 9] },
 };
 
-/** Classifies a call to the scope API for kernel `v`; undefined for any other name. */
-export function scopeCall(name: string, v: KernelVersion): { kind: ScopeKind; op: 'save' | 'restore' } | undefined {
+/**
+ * Classifies a call to the scope API for kernel `v`; undefined for any other name. Given the
+ * call's first argument, a generic `memalloc_flags_save(PF_…)` is resolved to the scope it opens
+ * ({@link flagsSaveKind}); the op alone needs no argument.
+ */
+export function scopeCall(name: string, v: KernelVersion, firstArg?: Expr): { kind: ScopeKind; op: 'save' | 'restore' } | undefined {
   const f = Object.hasOwn(SCOPE_FUNCTIONS, name) ? SCOPE_FUNCTIONS[name] : undefined;
   if (!f || !inRange(v, f)) return undefined;
-  return { kind: f.kind, op: f.op };
+  const kind = f.kind === 'flags' && f.op === 'save' && firstArg ? flagsSaveKind(firstArg, v) : f.kind;
+  return { kind, op: f.op };
+}
+
+/**
+ * The scope `memalloc_flags_save(flags)` opens. It sets the PF_* bits of `flags` on the task
+ * (include/linux/sched/mm.h:331 in 6.12), and the kind-specific saves are nothing else:
+ * memalloc_noio_save() is memalloc_flags_save(PF_MEMALLOC_NOIO) (mm.h:357), memalloc_nofs_save()
+ * PF_MEMALLOC_NOFS (mm.h:387), memalloc_noreclaim_save() PF_MEMALLOC (mm.h:428). bcachefs wraps
+ * it as memalloc_flags_do(flags, expr) (fs/bcachefs/fs.c:386). NOIO covers NOFS, so
+ * `PF_MEMALLOC_NOFS | PF_MEMALLOC_NOIO` is a NOIO scope; flags naming two different scopes
+ * (NOFS and PIN) or that do not resolve stay the generic `flags` kind, which strips nothing.
+ */
+export function flagsSaveKind(flags: Expr, v: KernelVersion): ScopeKind {
+  const { kinds, unresolved } = pfMemallocKinds(flags, v);
+  if (unresolved.length) return 'flags';
+  const distinct = kinds.includes('noio') ? kinds.filter((k) => k !== 'nofs') : kinds;
+  return distinct.length === 1 ? distinct[0] : 'flags';
 }
 
 /**
@@ -127,7 +148,7 @@ export interface PfMemallocFlag extends VersionRange {
   value: number;
 }
 
-/** The PF_MEMALLOC* flags and the scope kind each one is (§2.1). */
+/** The PF_MEMALLOC* flags and the scope kind each one is (§2.1; include/linux/sched.h:1702-1720 in 6.12). */
 export const PF_MEMALLOC_FLAGS: Readonly<Record<string, PfMemallocFlag>> = {
   PF_MEMALLOC: { kind: 'noreclaim', value: 0x800 },
   PF_MEMALLOC_NOFS: { kind: 'nofs', value: 0x40000 },
@@ -141,15 +162,17 @@ export const PF_MEMALLOC_FLAGS: Readonly<Record<string, PfMemallocFlag>> = {
  * an open-coded `current->flags |= PF_MEMALLOC_NOIO | PF_LOCAL_THROTTLE` (§2.5). Flags that are
  * not memalloc scopes (PF_LOCAL_THROTTLE, PF_KSWAPD) are ignored; anything else is unresolved.
  */
-export function pfMemallocKinds(e: Expr): { kinds: ScopeKind[]; unresolved: string[] } {
+export function pfMemallocKinds(e: Expr, v?: KernelVersion): { kinds: ScopeKind[]; unresolved: string[] } {
   const kinds = new Set<ScopeKind>();
   const unresolved: string[] = [];
   const walk = (x: Expr): void => {
     switch (x.k) {
-      case 'id':
-        if (Object.hasOwn(PF_MEMALLOC_FLAGS, x.name)) kinds.add(PF_MEMALLOC_FLAGS[x.name].kind);
+      case 'id': {
+        const kind = pfMemallocFlagKind(x.name, v);
+        if (kind) kinds.add(kind);
         else if (!NON_SCOPE_PF_FLAGS.has(x.name)) unresolved.push(x.name);
         return;
+      }
       case 'bin':
         if (x.op === '|') { walk(x.l); walk(x.r); return; }
         break;
@@ -173,6 +196,20 @@ export function pfMemallocKinds(e: Expr): { kinds: ScopeKind[]; unresolved: stri
 
 // Task flags that travel with memalloc flags but are not scopes (include/linux/sched.h).
 const NON_SCOPE_PF_FLAGS = new Set(['PF_LOCAL_THROTTLE', 'PF_KSWAPD', 'PF_KCOMPACTD']);
+
+/** The scope kind the task flag `name` is on kernel `v` (any modelled kernel without `v`); undefined for other names. */
+export function pfMemallocFlagKind(name: string, v?: KernelVersion): PfMemallocFlag['kind'] | undefined {
+  const f = Object.hasOwn(PF_MEMALLOC_FLAGS, name) ? PF_MEMALLOC_FLAGS[name] : undefined;
+  return f && (!v || inRange(v, f)) ? f.kind : undefined;
+}
+
+/**
+ * True for a name of the PF_MEMALLOC* task-flag family (include/linux/sched.h), including ones
+ * this model does not know: a write of any of them to a task's flags is an open-coded scope.
+ */
+export function isMemallocTaskFlag(name: string): boolean {
+  return name.startsWith('PF_MEMALLOC');
+}
 
 /**
  * A function pair that enters and leaves a memalloc scope across function boundaries (§5), with
@@ -246,6 +283,11 @@ const PROVIDERS: readonly ScopeProvider[] = [
  */
 export function scopeProviders(v: KernelVersion): ScopeProvider[] {
   return PROVIDERS.filter((p) => inRange(v, p)).map((p) => (p.altStops ? { ...p, altStops: [...p.altStops] } : { ...p }));
+}
+
+/** Every scope provider row of every modelled kernel (for name pre-filters that must not miss one). */
+export function everyScopeProvider(): readonly ScopeProvider[] {
+  return PROVIDERS;
 }
 
 /**

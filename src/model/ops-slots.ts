@@ -168,5 +168,11 @@ export const EARLY_BOOT: ReadonlySet<string> = new Set(['start_kernel']);
  */
 export const STORAGE_CODE = /^(?:.*\/)?(fs|mm|block|drivers\/(md|block|scsi|nvme|mtd)|net\/(ceph|9p|sunrpc|rxrpc))\//;
 
+/**
+ * Function names of writeback and reclaim paths (->writepage(s), shrinkers, eviction, swap),
+ * where reclaim recursion into the fs or block layer is the hazard NOFS exists for (spec §6(e), §6(g)).
+ */
+export const RECLAIM_PATH_NAME = /writepage|writeback|shrink|evict|reclaim|_wb_|flush_work|swap_/;
+
 /** Types of a live transaction or journal handle: holding one is a reason for NOFS (spec §5). */
 export const TRANSACTION_HANDLE_TYPE = /\b(handle_t|struct\s+(btrfs_trans_handle|xfs_trans|jbd2_journal_handle|bch_fs_trans|btree_trans))\s*\*/;

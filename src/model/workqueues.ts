@@ -12,7 +12,7 @@
  * key on the queue key `wq`; `dev->wq = alloc_workqueue("x", WQ_MEM_RECLAIM, 0)` says what queue
  * key `wq` is. Every queue site with the key, tree-wide, must be understood for a verdict.
  */
-import { identifiersOf, type Expr } from '../syntax/expr.js';
+import { identifiersOf, type Expr } from '../facts/expr.js';
 import { STORAGE_CODE } from './ops-slots.js';
 
 /** Registration macros (include/linux/workqueue.h): [work argument, function argument]. */

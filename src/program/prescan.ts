@@ -23,15 +23,13 @@
  * interesting when it calls an allocator, the scope API, a scope provider or another interesting
  * function.
  */
-import { ALLOCATOR_ROWS } from '../model/allocators.js';
-import { lockCallNames } from '../model/locks.js';
-import { SCOPE_FUNCTIONS, scopeProviders } from '../model/memalloc-scopes.js';
-import type { KernelVersion } from '../model/version.js';
-import { WORKQUEUE_CALLS } from '../model/workqueues.js';
+import { KERNEL_MENTIONS, modelCallNames, widenModelNames } from '../model/names.js';
 import type { FileFacts } from '../syntax/facts.js';
 
-/** Mentions that make a file matter wherever they appear (code, macro or comment). */
-const MENTIONS = /GFP_|gfp|PF_MEMALLOC|memalloc_|gfplint-/;
+/** Mentions that make a file matter wherever they appear (code, macro or comment): the model's, and gfplint directives. */
+const MENTIONS = new RegExp(`${KERNEL_MENTIONS.source}|gfplint-`);
+
+export { modelCallNames, widenModelNames };
 
 /** 32-bit FNV-1a of an ASCII identifier: the currency of the widening sets. */
 export function nameHash(s: string, from = 0, to = s.length): number {
@@ -80,28 +78,6 @@ export interface PrescanResult {
   callHashes?: number[];
 }
 
-/** The names whose calls make a file matter, from the model (every modelled kernel version). */
-export function modelCallNames(): string[] {
-  const names = new Set<string>();
-  for (const r of ALLOCATOR_ROWS) names.add(r.name);
-  for (const n of Object.keys(SCOPE_FUNCTIONS)) names.add(n);
-  for (const n of lockCallNames()) names.add(n);
-  // Queue sites decide a work function's context (model/workqueues.ts): every one must be seen.
-  for (const n of WORKQUEUE_CALLS) names.add(n);
-  names.add('guard');
-  names.add('scoped_guard');
-  names.add('scoped_cond_guard');
-  const versions: KernelVersion[] = [{ major: 4, minor: 12 }, { major: 5, minor: 17 }, { major: 6, minor: 1 }, { major: 6, minor: 8 }, { major: 6, minor: 12 }];
-  for (const v of versions) {
-    for (const p of scopeProviders(v)) {
-      names.add(p.start);
-      if (p.stop) names.add(p.stop);
-      for (const s of p.altStops ?? []) names.add(s);
-    }
-  }
-  return [...names].sort();
-}
-
 export class Prescanner {
   private readonly hashes: Set<number>;
   private readonly names: Set<string>;
@@ -133,15 +109,6 @@ export class Prescanner {
 export function callsAny(callHashes: readonly number[] | Uint32Array, wanted: ReadonlySet<number>): boolean {
   for (const h of callHashes) if (wanted.has(h)) return true;
   return false;
-}
-
-/** What makes a function interesting for the default widening: allocators, the scope API, providers (not locks). */
-export function widenModelNames(): Set<string> {
-  const names = new Set<string>();
-  for (const r of ALLOCATOR_ROWS) names.add(r.name);
-  for (const n of Object.keys(SCOPE_FUNCTIONS)) names.add(n);
-  for (const v of [{ major: 4, minor: 12 }, { major: 6, minor: 1 }, { major: 6, minor: 12 }] as KernelVersion[]) for (const p of scopeProviders(v)) names.add(p.start);
-  return names;
 }
 
 /**

@@ -9,8 +9,8 @@ import { opsOnEveryPath } from '../function/dominators.js';
 import type { FunctionView, Witness } from '../function/view.js';
 import type { AllocatorSpec } from '../model/allocators.js';
 import type { Model } from '../model/context.js';
-import type { GfpValue } from '../model/gfp.js';
-import type { LockCall } from '../model/locks.js';
+import { maySleep, mustAll, type GfpValue } from '../model/gfp.js';
+import { looksLikeRelease, mayBeUnlockHelper, type LockCall } from '../model/locks.js';
 import type { ScopeKind, ScopeProvider } from '../model/memalloc-scopes.js';
 import { TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
 import type { Expr } from '../syntax/expr.js';
@@ -28,8 +28,6 @@ export interface Program {
 
 /** Rounds of infer → re-analyse: each round lets inference climb one more call level. */
 const MAX_ROUNDS = 6;
-/** Names of calls that release a lock or re-enable what an atomic section disabled (`*_unlock()`, `pte_unmap_unlock()`, `up()`, …). */
-const RELEASES = /unlock|_irqrestore$|_enable$|^up(_read|_write)?$|^local_bh_enable/;
 
 /**
  * What inference added to the model, shared by every shard of a run (a wrapper inferred in
@@ -167,7 +165,7 @@ function inferSummaries(views: FunctionView[], base: Model, inferred: Inferred):
       // …and one that hands its lock to an unlock helper the analysis may not know yet (another
       // shard: wbc_attach_fdatawrite_inode() → wbc_attach_and_unlock_inode(), include/linux/writeback.h
       // in 6.1) returns without it.
-      const handsOff = v.facts.calls.some((c) => /unlock|release/.test(c.callee) && !base.lockCall(c.callee));
+      const handsOff = v.facts.calls.some((c) => mayBeUnlockHelper(c.callee) && !base.lockCall(c.callee));
       const acq = handsOff ? undefined : v.exitHeld.find((h) => direct('acquire', h.cls));
       const rel = v.releasedUnheld.find((r) => direct('release', r.cls) && !direct('acquire', r.cls));
       if (acq && !v.releasedUnheld.length) add(lockWrappers, { op: 'acquire', atomic: acq.atomic, reason: acq.reason, class: acq.cls, lockArg: acq.param ?? null });
@@ -335,13 +333,12 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
   const out: FnSummaryRecord = {
     file: v.file, name: v.name, nameRng: v.facts.nameRng, isStatic: v.facts.isStatic, precise: v.precise,
     allocates: v.allocations.length > 0,
-    releasesLocks: v.releasesCallersLock || v.facts.calls.some((c) => RELEASES.test(c.callee)),
+    releasesLocks: v.releasesCallersLock || v.facts.calls.some((c) => looksLikeRelease(c.callee)),
     calls,
   };
   const t = [...v.facts.params, ...v.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type));
   if (t) out.transaction = `'${t.name}' (${t.type.trim()})`;
-  const dr = model.table.masks.get('__GFP_DIRECT_RECLAIM') ?? model.table.bits.get('__GFP_DIRECT_RECLAIM') ?? 0;
-  const blocking = (g: GfpValue) => g.kind === 'known' && g.masks.length > 0 && g.masks.every((m) => (m & dr) !== 0);
+  const blocking = (g: GfpValue) => mustAll(g, (m) => maySleep(m, model.table));
   if (v.precise && !out.releasesLocks) {
     const a = v.allocations.find((x) => !x.ctx.mayHeld.some((h) => h.atomic) && x.spec.family !== 'other' &&
       (x.spec.sleeps === 'always' || (x.spec.sleeps !== 'never' && blocking(x.effective))) && always(x.index));

@@ -3,8 +3,8 @@
  * memory and in the cache: large expressions that cannot carry a GFP mask, a lock, a cookie or a
  * handle (sizeof arithmetic, nested calls, string formatting) become short opaque text.
  */
-import { exprChildren, identifiersOf, type Expr } from './expr.js';
-import type { FileFacts, Op } from './facts.js';
+import { exprChildren, identifiersOf, type Expr } from '../facts/expr.js';
+import type { FileFacts, Op } from '../facts/facts.js';
 
 /** Expressions up to this many nodes are kept whole: lock, cookie and handle expressions fit. */
 const SMALL = 12;

@@ -3,11 +3,11 @@
  * (`list_for_each_entry(...) { }`) become loops, `guard()`/`scoped_guard()` become guard scopes,
  * and ERROR subtrees are searched for the calls and functions they still contain.
  */
-import { parseCExpr } from './c-expr.js';
-import type { Expr } from './expr.js';
+import { parseCExpr } from '../facts/c-expr.js';
+import type { Expr } from '../facts/expr.js';
 import type {
   AddressTakenFact, CallFact, CommentFact, FileFacts, FunctionFacts, MacroFact, Op, ParamFact, Rng,
-} from './facts.js';
+} from '../facts/facts.js';
 import { fastRoot } from './fast-tree.js';
 import type { SyntaxNode, Tree } from './parser.js';
 

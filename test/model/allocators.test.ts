@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  allocatorGfp, allocatorNames, allocMaySleep, freeMatches, kvmallocBehaviour, lookupAllocator, lookupFree, nofailProblems,
+  allocatorGfp, allocatorNames, allocMaySleep, dropsLockToAllocate, freeMatches, freeMismatch, impliedGfpText, impliedMaskByDesign, kvmallocMiss, nofailHighOrderWarning, pointerTest, kvmallocBehaviour, lookupAllocator, lookupFree, nofailProblems,
   vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocMaskProblems, xfsKmFlagsToGfp,
 } from '../../src/model/allocators.js';
-import { parseCExpr } from '../../src/syntax/c-expr.js';
+import { parseCExpr } from '../../src/facts/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
 import { known, type GfpValue } from '../../src/model/gfp.js';
-import type { Expr } from '../../src/syntax/expr.js';
+import type { Expr } from '../../src/facts/expr.js';
 
 const V61 = { major: 6, minor: 1 };
 const V612 = { major: 6, minor: 12 };
@@ -269,5 +269,59 @@ describe('__GFP_NOFAIL (§4)', () => {
     expect(nofailProblems(V612, KERNEL | NOFAIL | 0x10000, t612, { family: 'kmalloc' })[0]).toMatch(/__GFP_NORETRY/);
     expect(nofailProblems(V612, KERNEL | NOFAIL, t612, { family: 'kmalloc', pfMemalloc: true })[0]).toMatch(/PF_MEMALLOC/);
     expect(nofailProblems(V612, KERNEL, t612, { family: 'page', order: 5 })).toEqual([]);
+  });
+});
+
+describe('facts the analysis and rules ask of allocators', () => {
+  it('freeMismatch: the strict frees against the heap families, by the model\'s free table', () => {
+    expect(freeMismatch('kfree', 'vmalloc')).toEqual({ expected: "'vfree()' or 'kvfree()'" });
+    expect(freeMismatch('kfree', 'kvmalloc')).toEqual({ expected: "'kvfree()'" });
+    expect(freeMismatch('vfree', 'kmalloc')).toEqual({ expected: "'kfree()' or 'kvfree()'" });
+    expect(freeMismatch('vfree', 'kvmalloc')).toEqual({ expected: "'kvfree()'" });
+    expect(freeMismatch('kfree_sensitive', 'kmem_cache')).toEqual({ expected: "'kmem_cache_free()'" });
+    expect(freeMismatch('kfree', 'kmem_cache')).toBeUndefined();
+    expect(freeMismatch('kvfree', 'vmalloc')).toBeUndefined();
+    // kmem_cache_free()'s first argument is the cache; page memory is not told apart here.
+    expect(freeMismatch('kmem_cache_free', 'kmalloc')).toBeUndefined();
+    expect(freeMismatch('kfree', 'page')).toBeUndefined();
+  });
+
+  it('pointerTest: is_vmalloc_addr() splits vmalloc from slab memory', () => {
+    expect(pointerTest('is_vmalloc_addr')).toEqual({ ifTrue: ['vmalloc'], ifFalse: ['kmalloc', 'kmem_cache'] });
+    expect(pointerTest('virt_addr_valid')).toBeUndefined();
+  });
+
+  it('implied masks: their spelling, and which are the API\'s design', () => {
+    expect(impliedGfpText(lookupAllocator('strndup_user', V612)!)).toBe('GFP_KERNEL');
+    expect(impliedGfpText(lookupAllocator('kmalloc', V612)!)).toBe('');
+    expect(impliedMaskByDesign('strndup_user', 'GFP_KERNEL')).toBe(true);
+    expect(impliedMaskByDesign('read_mapping_page', 'mapping_gfp_mask(mapping)')).toBe(true);
+    expect(impliedMaskByDesign('vmalloc', 'GFP_KERNEL')).toBe(false);
+  });
+
+  it('dropsLockToAllocate: the __xa_*() calls under xa_lock', () => {
+    const xa = lookupAllocator('__xa_alloc', V612)!;
+    expect(xa.family).toBe('xarray');
+    expect(dropsLockToAllocate(xa, 'xa_lock_irq')).toBe(true);
+    expect(dropsLockToAllocate(xa, 'spin_lock')).toBe(false);
+    expect(dropsLockToAllocate(lookupAllocator('kmalloc', V612)!, 'xa_lock')).toBe(false);
+  });
+});
+
+describe('version facts the rules report', () => {
+  const t = builtinGfpTable(V612);
+  const g = (name: string) => t.masks.get(name)!;
+  it('kvmallocMiss names how kvmalloc() misses its fallback on each release', () => {
+    expect(kvmallocMiss(V612, g('GFP_KERNEL'), t)).toBeUndefined();
+    expect(kvmallocMiss(V612, g('GFP_NOFS'), t)).toBeUndefined();
+    expect(kvmallocMiss(V612, g('GFP_NOWAIT'), t)).toBe('nonBlocking');
+    expect(kvmallocMiss({ major: 5, minor: 10 }, g('GFP_NOFS'), t)).toBe('kmallocOnly');
+    expect(kvmallocMiss({ major: 5, minor: 18 }, g('GFP_NOWAIT'), t)).toBe('vmallocBug');
+    expect(kvmallocMiss({ major: 4, minor: 14 }, g('GFP_NOFS'), t)).toBe('warns');
+  });
+
+  it('nofailHighOrderWarning: the slow path since 6.12, rmqueue() before', () => {
+    expect(nofailHighOrderWarning(V612)).toMatch(/__alloc_pages_slowpath/);
+    expect(nofailHighOrderWarning(V61)).toMatch(/rmqueue/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCExpr, parseCInteger } from '../../src/syntax/c-expr.js';
+import { parseCExpr, parseCInteger } from '../../src/facts/c-expr.js';
 
 describe('parseCExpr', () => {
   it('parses (__force gfp_t) casts', () => {

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import {
   builtinGfpTable, CONFIG_DEPENDENT_FLAGS, gfpTableFromHeader, loadTreeGfpTable, withAliases, type GfpTable,
 } from '../../src/model/gfp-tables.js';
-import { parseCExpr } from '../../src/syntax/c-expr.js';
-import type { Expr } from '../../src/syntax/expr.js';
+import { parseCExpr } from '../../src/facts/c-expr.js';
+import type { Expr } from '../../src/facts/expr.js';
 
 const V61 = { major: 6, minor: 1 };
 const V612 = { major: 6, minor: 12 };

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCExpr } from '../../src/syntax/c-expr.js';
+import { parseCExpr } from '../../src/facts/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
 import {
-  allowsFs, allowsIo, bit, evalGfp, formatGfpValue, gfpEquals, hasBit, isNonBlocking, joinGfp, known, maskNames,
+  allowsFs, allowsIo, bit, callerMasksOverridden, evalGfp, isNofsLike, isNoioLike, isNonContextFlag, mayAny, mustAll, storesGfpMask, formatGfpValue, gfpEquals, hasBit, isNonBlocking, joinGfp, known, maskNames,
   mayAllowFs, mayAllowIo, mayBlock, maySleep, mustBlock, mustHaveBit, mustLackFs, mustLackIo, paramValue, unknown,
   MAX_POSSIBLE_MASKS, type GfpEnv, type GfpValue,
 } from '../../src/model/gfp.js';
-import type { Expr } from '../../src/syntax/expr.js';
+import type { Expr } from '../../src/facts/expr.js';
 
 const t61 = builtinGfpTable({ major: 6, minor: 1 });
 const t612 = builtinGfpTable({ major: 6, minor: 12 });
@@ -277,4 +277,39 @@ describe('maskNames', () => {
       }), { numRuns: 300 });
     }
   });
+});
+
+describe('mask classes rules ask about', () => {
+  const g = (name: string) => t612.masks.get(name)!;
+  it('NOFS-like and NOIO-like masks block but keep reclaim out of the filesystem / I/O', () => {
+    expect(isNofsLike(g('GFP_NOFS'), t612)).toBe(true);
+    expect(isNofsLike(g('GFP_NOIO'), t612)).toBe(true);
+    expect(isNoioLike(g('GFP_NOIO'), t612)).toBe(true);
+    expect(isNoioLike(g('GFP_NOFS'), t612)).toBe(false);
+    expect(isNofsLike(g('GFP_KERNEL'), t612)).toBe(false);
+    // GFP_NOWAIT lacks __GFP_FS but cannot block: not a NOFS mask.
+    expect(isNofsLike(g('GFP_NOWAIT'), t612)).toBe(false);
+  });
+
+  it('mustAll / mayAny quantify over known values only', () => {
+    expect(mustAll(known([NOFS, KERNEL]), (m) => isNofsLike(m, t612))).toBe(false);
+    expect(mayAny(known([NOFS, KERNEL]), (m) => isNofsLike(m, t612))).toBe(true);
+    expect(mustAll(known([]), () => true)).toBe(false);
+    expect(mustAll(paramValue(0, 'gfp'), () => true)).toBe(false);
+    expect(mayAny(unknown(['X']), () => true)).toBe(false);
+  });
+
+  it('callerMasksOverridden: what a constant mask takes away from a caller', () => {
+    expect(callerMasksOverridden(t612, KERNEL, false)).toEqual(['GFP_NOFS', 'GFP_NOIO', 'GFP_ATOMIC']);
+    expect(callerMasksOverridden(t612, KERNEL, true)).toEqual(['GFP_NOFS', 'GFP_NOIO']);
+    expect(callerMasksOverridden(t612, NOFS, false)).toEqual(['GFP_NOIO', 'GFP_ATOMIC']);
+    expect(callerMasksOverridden(t612, g('GFP_NOWAIT'), false)).toEqual([]);
+  });
+});
+
+it('flags outside the reclaim context, and calls that store a mask', () => {
+  expect(isNonContextFlag('__GFP_ZERO')).toBe(true);
+  expect(isNonContextFlag('__GFP_FS')).toBe(false);
+  expect(storesGfpMask('mapping_set_gfp_mask')).toBe(true);
+  expect(storesGfpMask('kmalloc')).toBe(false);
 });

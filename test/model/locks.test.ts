@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GUARD_CLASSES, guardClass, lockCall, lockCallNames } from '../../src/model/locks.js';
+import { GUARD_CLASSES, GUARD_MACROS, guardClass, lockCall, lockCallNames, lockClassFamily, looksLikeRelease, mayBeUnlockHelper, restoresIrqs } from '../../src/model/locks.js';
 
 describe('lockCall', () => {
   it.each<[string, Partial<ReturnType<typeof lockCall>>]>([
@@ -88,4 +88,25 @@ describe('guardClass', () => {
     for (const name of Object.keys(GUARD_CLASSES)) expect(guardClass(name), name).toBeDefined();
     expect(guardClass('device')).toBeUndefined();
   });
+});
+
+describe('lock naming the analysis relies on', () => {
+  it('classes pair by family; irqrestore forms re-enable interrupts', () => {
+    expect(lockClassFamily('spinlock_irqsave')).toBe(lockClassFamily('spinlock'));
+    expect(lockClassFamily('raw_spinlock_bh')).toBe('raw_spinlock');
+    expect(restoresIrqs('spinlock_irqsave')).toBe(true);
+    expect(restoresIrqs('spinlock_irq')).toBe(true);
+    expect(restoresIrqs('spinlock_bh')).toBe(false);
+  });
+
+  it('looksLikeRelease: names that drop a lock, known or not', () => {
+    for (const n of ['foo_unlock', 'spin_unlock_irqrestore', 'preempt_enable', 'up', 'up_read', 'local_bh_enable']) expect(looksLikeRelease(n), n).toBe(true);
+    for (const n of ['foo_lock', 'upload', 'enable_irq_wake2x']) expect(looksLikeRelease(n), n).toBe(false);
+  });
+});
+
+it('unlock helpers and guard macros by name', () => {
+  expect(mayBeUnlockHelper('wbc_attach_and_unlock_inode')).toBe(true);
+  expect(mayBeUnlockHelper('xfs_buf_relse')).toBe(false);
+  expect(GUARD_MACROS).toContain('scoped_guard');
 });

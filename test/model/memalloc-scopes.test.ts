@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseCExpr } from '../../src/syntax/c-expr.js';
+import { parseCExpr } from '../../src/facts/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
 import {
-  applyScopes, cookieSemantics, PF_MEMALLOC_FLAGS, pfMemallocKinds, restoreZeroSemantics, scopeCall, scopeCovers,
+  applyScopes, cookieSemantics, flagsSaveKind, isMemallocTaskFlag, PF_MEMALLOC_FLAGS, pfMemallocFlagKind, pfMemallocKinds, restoreZeroSemantics, scopeCall, scopeCovers,
   scopeProviders, transactionHandleTypes, type ScopeKind,
 } from '../../src/model/memalloc-scopes.js';
-import type { Expr } from '../../src/syntax/expr.js';
+import type { Expr } from '../../src/facts/expr.js';
 
 const V61 = { major: 6, minor: 1 };
 const V612 = { major: 6, minor: 12 };
@@ -94,6 +94,29 @@ describe('scope semantics', () => {
     expect(pfMemallocKinds(expr('PF_MEMALLOC | PF_KSWAPD'))).toEqual({ kinds: ['noreclaim'], unresolved: [] });
     expect(pfMemallocKinds(expr('PF_MEMALLOC_NOFS | my_flags')).unresolved).toEqual(['my_flags']);
     expect(pfMemallocKinds(expr('0x40000')).kinds).toEqual(['nofs']);
+  });
+
+  it('memalloc_flags_save(PF_…) opens the scope its flags name (include/linux/sched/mm.h, 6.9+)', () => {
+    expect(scopeCall('memalloc_flags_save', V612, expr('PF_MEMALLOC_NOFS'))).toEqual({ kind: 'nofs', op: 'save' });
+    expect(scopeCall('memalloc_flags_save', V612, expr('PF_MEMALLOC_NOIO'))).toEqual({ kind: 'noio', op: 'save' });
+    expect(scopeCall('memalloc_flags_save', V612)).toEqual({ kind: 'flags', op: 'save' });
+    expect(scopeCall('memalloc_flags_restore', V612, expr('flags'))).toEqual({ kind: 'flags', op: 'restore' });
+    expect(scopeCall('memalloc_flags_save', V61, expr('PF_MEMALLOC_NOFS'))).toBeUndefined();
+    expect(flagsSaveKind(expr('PF_MEMALLOC'), V612)).toBe('noreclaim');
+    expect(flagsSaveKind(expr('PF_MEMALLOC_NOFS | PF_MEMALLOC_NOIO'), V612)).toBe('noio');
+    expect(flagsSaveKind(expr('PF_MEMALLOC_NOFS | PF_LOCAL_THROTTLE'), V612)).toBe('nofs');
+    // Two different scopes at once, or flags known only at run time: the generic kind, which strips nothing.
+    expect(flagsSaveKind(expr('PF_MEMALLOC_NOFS | PF_MEMALLOC_PIN'), V612)).toBe('flags');
+    expect(flagsSaveKind(expr('pf'), V612)).toBe('flags');
+  });
+
+  it('task flags by kernel version', () => {
+    expect(pfMemallocFlagKind('PF_MEMALLOC_PIN', V612)).toBe('pin');
+    expect(pfMemallocFlagKind('PF_MEMALLOC_NOCMA', V612)).toBeUndefined();
+    expect(pfMemallocFlagKind('PF_MEMALLOC_NOCMA', { major: 5, minor: 10 })).toBe('pin');
+    expect(pfMemallocFlagKind('PF_KSWAPD', V612)).toBeUndefined();
+    expect(isMemallocTaskFlag('PF_MEMALLOC_NOWARN')).toBe(true);
+    expect(isMemallocTaskFlag('PF_KSWAPD')).toBe(false);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { workCallFacts, workKind, workqueueAllocFact, type QueueKind, type WorkFacts } from '../../src/model/workqueues.js';
-import { mustParseCExpr } from '../../src/syntax/c-expr.js';
+import { mustParseCExpr } from '../../src/facts/c-expr.js';
 
 const empty = (): WorkFacts => ({ inits: [], queues: [], allocs: [] });
 const call = (callee: string, ...args: string[]) => ({ callee, args: args.map(mustParseCExpr) });
