@@ -6,7 +6,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import v8 from 'node:v8';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { AnalysisTimeout, analyzeFunction } from '../function/analyze.js';
 import type { FunctionView } from '../function/view.js';
@@ -21,13 +20,13 @@ import type { ProgramView } from '../program/program-view.js';
 import { buildProgram, Inferred, inferShard, summarizeFiles, type FileSummaryRecord, type Program } from '../program/program.js';
 import { analysisDigest, loadStoredInferred, loadSummaries, saveSummaries, storePath } from '../program/summary-store.js';
 import { codeDigest, defaultCacheDir } from '../program/facts-cache.js';
-import { fullGc } from '../program/full-gc.js';
 import { extractSource, readSource } from '../program/source.js';
 import { closePool, collectFacts, shardContentLines, unchangedDigest, type CollectResult } from '../program/workers.js';
 import { callsAny, defaultWiden, nameHash, widenModelNames } from '../program/prescan.js';
 import { memoKey, readMemo, statText, writeMemo } from './result-memo.js';
 import { digestOf, hasArrays, LoggedMap, ShardMemo } from './shard-memo.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
+import { HeapExhausted, HeapGuard } from './heap-guard.js';
 import type { LintOptions, LintResult } from './lint-types.js';
 import { resolveRuleSelection } from './registry.js';
 import { renderMessage, type Rule } from './rule.js';
@@ -43,17 +42,6 @@ function timing(stage: string): void {
   const now = performance.now();
   process.stderr.write(`gfplint timing: ${stage}: ${((now - lastMark) / 1000).toFixed(1)} s, heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MB, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB\n`);
   lastMark = now;
-}
-
-/**
- * V8 lets the heap of a long run grow to gigabytes of garbage before a full collection: a whole
- * 6.12 tree peaked at 3.3 GB resident with a live set under 1 GB. Between shards, when the heap
- * has grown past HEAP_SOFT_LIMIT, a full collection returns it to the live set before the next
- * shard's facts arrive.
- */
-const HEAP_SOFT_LIMIT = 768 * 1048576;
-function trimHeap(): void {
-  if (fullGc && v8.getHeapStatistics().used_heap_size > HEAP_SOFT_LIMIT) fullGc();
 }
 
 export class LintError extends Error {}
@@ -105,6 +93,15 @@ function toLoc(r: Rng) {
 }
 
 export async function lint(opts: LintOptions): Promise<LintResult> {
+  try {
+    return await lintRun(opts);
+  } catch (e) {
+    if (e instanceof HeapExhausted) throw new LintError(e.message);
+    throw e;
+  }
+}
+
+async function lintRun(opts: LintOptions): Promise<LintResult> {
   lastMark = performance.now();
   const t0 = performance.now();
   const skipped: { file: string; reason: string }[] = [];
@@ -117,7 +114,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const rules: Rule[] = selection;
 
   // 1. Inputs.
-  const inputs: { path: string; abs?: string; text?: string }[] = [];
+  const inputs: { path: string; abs?: string; text?: string; key?: string }[] = [];
   let treeRoot: string | undefined;
   /** The paths given include the tree's root: the store is rewritten whatever the number of files. */
   let scansTree = false;
@@ -138,6 +135,10 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     const tools = treeRoot ? path.join(treeRoot, 'tools') + path.sep : undefined;
     const toolsGiven = tools !== undefined && given.some((g) => (path.resolve(opts.cwd, g) + path.sep).startsWith(tools));
     for (const f of found) if (!tools || toolsGiven || !f.abs.startsWith(tools)) inputs.push({ path: f.display, abs: f.abs });
+    // Shards are cut by the path below the tree's root (or the scanned root): however the path
+    // was spelt (absolute, `../../linux`), `fs/ext4` is two components, never `home/me/src/…`.
+    const base = shardBase(inputs.map((i) => i.abs!), treeRoot);
+    for (const i of inputs) i.key = path.relative(base, i.abs!).split(path.sep).join('/');
   }
 
   // 2-4 per shard: a large tree is analysed subsystem by subsystem so that memory stays bounded
@@ -158,6 +159,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   let cacheHits = 0;
   let model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion }).model;
   const shards = shardInputs(inputs, opts.shardFiles);
+  const guard = new HeapGuard(opts.shardFiles ?? SHARD_FILES);
+  const trimHeap = () => guard.beforeBatch();
   const twoPass = shards.length > 1;
   let total = inputs.length;
   let done = 0;
@@ -433,7 +436,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     };
     /** Each shard's file hashes, once the stat index knows them all (read once per run). */
     const contentLines: (string[] | undefined)[] = shards.map(() => undefined);
-    const contentOf = (i: number) => (contentLines[i] ??= shardContentLines(shards[i], contentOpts));
+    // Only with memos: a run without the cache reads no stat index (not even the default one).
+    const contentOf = (i: number) => (memo ? (contentLines[i] ??= shardContentLines(shards[i], contentOpts)) : undefined);
     /** This run's current summaries with the index of their chunk, one file at a time (a settled file's old record is skipped). */
     const currentRecords = function* (): Generator<[FileSummaryRecord, number]> {
       for (const [k, chunk] of summaryChunks.entries()) {
@@ -443,15 +447,23 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         }
       }
     };
-    for (const [i, shard] of shards.entries()) {
+    for (let i = 0; i < shards.length; i++) {
+      // A shard larger than what the heap allows now is cut in two (the output does not depend on the cut).
+      trimHeap();
+      const [first, rest] = guard.take(shards[i]);
+      if (rest.length) {
+        shards.splice(i, 1, first, rest);
+        contentLines.splice(i, 1, undefined, undefined);
+      }
+      const shard = shards[i];
       const hit = await remembered((incoming) => {
         const content = contentOf(i);
         return content && digestOf('A', runKey, content, incoming);
       }, async () => {
-        trimHeap();
         const c = await collect(shard);
         timing(`collect ${shard[0].path} (${shard.length} files, ${c.stats.parsed} parsed, ${c.stats.cacheHits} cached, ${c.stats.widened} widened)`);
         passA(c);
+        guard.afterBatch(shard.length);
       });
       if (hit) {
         done += shard.length;
@@ -527,8 +539,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       total += stale.length;
       // In batches of a quarter shard: these files call more than most, and their views and
       // inference state are what the heap holds at once.
-      for (let b = 0; b < stale.length; b += SETTLE_BATCH) {
-        const batch = stale.slice(b, b + SETTLE_BATCH).map((p) => inputOf.get(p)!);
+      for (let b = 0, size = Math.min(SETTLE_BATCH, guard.batchLimit); b < stale.length; b += size, size = Math.min(SETTLE_BATCH, guard.batchLimit)) {
+        const batch = stale.slice(b, b + size).map((p) => inputOf.get(p)!);
         const hit = await remembered((incoming) => {
           const content = batch.map((i) => contentLineOf(i.path));
           return content.every((l) => l !== undefined) ? digestOf('settle', runKey, content, incoming) : undefined;
@@ -542,6 +554,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
             sitesOf.set(f, n);
           }
           selectAgain(analysed, current);
+          guard.afterBatch(batch.length);
         });
         if (hit) done += batch.length;
       }
@@ -718,7 +731,8 @@ const STORE_REWRITE_FILES = 2500;
  * Groups inputs by directory (one more path component at a time for a directory larger than a
  * shard, down to MAX_DEPTH), include/ first, merging neighbours up to `shardFiles`. Deterministic.
  */
-export function shardInputs<T extends { path: string }>(inputs: T[], shardFiles = SHARD_FILES): T[][] {
+export function shardInputs<T extends { path: string; key?: string }>(inputs: T[], shardFiles = SHARD_FILES): T[][] {
+  if (!inputs.length) return [];
   if (inputs.length <= shardFiles) return [inputs];
   // Groups by directory prefix, one more component at a time for a group larger than a shard
   // (drivers/gpu alone has 6,800 files), down to MAX_DEPTH components.
@@ -726,7 +740,7 @@ export function shardInputs<T extends { path: string }>(inputs: T[], shardFiles 
     if (list.length <= shardFiles || depth > MAX_DEPTH) return [list];
     const by = new Map<string, T[]>();
     for (const i of list) {
-      const k = i.path.split('/').slice(0, depth).join('/');
+      const k = (i.key ?? i.path).split('/').slice(0, depth).join('/');
       const l = by.get(k);
       if (l) l.push(i);
       else by.set(k, [i]);
@@ -742,6 +756,18 @@ export function shardInputs<T extends { path: string }>(inputs: T[], shardFiles 
     else shards.push([...g]);
   }
   return shards;
+}
+
+/**
+ * The directory shard keys are relative to: the kernel tree's root when every file is inside it,
+ * otherwise the deepest directory holding every file.
+ */
+export function shardBase(files: readonly string[], treeRoot?: string): string {
+  if (treeRoot && files.every((f) => f.startsWith(treeRoot + path.sep))) return treeRoot;
+  if (!files.length) return path.sep;
+  let base = path.dirname(files[0]);
+  for (const f of files) while (!(f.startsWith(base + path.sep) || base === path.dirname(base))) base = path.dirname(base);
+  return base;
 }
 
 /** Directory components a shard key may have (drivers/net/ethernet/intel). */

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { constants as zc, gunzipSync, gzipSync } from 'node:zlib';
 import type { Rng } from '../syntax/facts.js';
 import { MODEL_VERSION } from '../model/index.js';
+import { displayPath } from './discover.js';
 import { Inferred, type FileSummaryRecord } from './program.js';
 
 const STORE_FORMAT = 3;
@@ -120,7 +121,7 @@ function readStore(file: string, treeRoot: string, cwd: string, wanted: (display
   // string would pass V8's string length limit).
   // Run from the tree's root (the usual case) the stored paths are the display paths already.
   const atRoot = path.resolve(cwd) === path.resolve(treeRoot);
-  const toDisplay = atRoot ? (p: string) => p : (p: string) => path.relative(cwd, path.join(treeRoot, p)).split(path.sep).join('/');
+  const toDisplay = atRoot ? (p: string) => p : (p: string) => displayPath(path.join(treeRoot, p), path.resolve(cwd));
   // Lines of unwanted files are not parsed: their path is read from the line's start.
   let first = true;
   const lines = function* () {
