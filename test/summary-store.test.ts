@@ -3,7 +3,7 @@
  * (issue 5, item 5): a helper whose only caller lives in another file is judged with that caller's
  * context, and without a stored scan it gets no verdict rather than a guess.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpSync, readdirSync as listDir } from 'node:fs';
@@ -90,23 +90,45 @@ describe('stored summaries for partial scans', () => {
     expect(redundant(r)).toEqual([]);
   });
 
-  test('a damaged store is ignored, never trusted', async () => {
-    const stores = readdirSync(cache).filter((d) => d.startsWith('summaries-'));
-    expect(stores.length).toBe(1);
-    for (const f of readdirSync(join(cache, stores[0]))) writeFileSync(join(cache, stores[0], f), 'garbage');
+  test('a damaged database is deleted and rebuilt, never trusted', async () => {
+    const dirs = readdirSync(cache).filter((d) => d.startsWith('program-'));
+    expect(dirs.length).toBe(1);
+    const db = readdirSync(join(cache, dirs[0])).find((f) => f.endsWith('.sqlite'))!;
+    // Not a database at all.
+    for (const f of readdirSync(join(cache, dirs[0]))) writeFileSync(join(cache, dirs[0], f), 'garbage');
     const r = await lint({ paths: ['fs/foo/helper.c'], cwd: tree, cacheDir: cache });
     expect(redundant(r)).toEqual([]);
+    // It was rebuilt: a whole-tree scan fills it again and the one-file scan sees the caller.
+    await lint({ paths: ['.'], cwd: tree, cacheDir: cache });
+    const again = await lint({ paths: ['fs/foo/helper.c'], cwd: tree, cacheDir: cache });
+    expect(redundant(again).map((f) => `${f.file}:${f.line}`)).toEqual(['fs/foo/helper.c:4']);
+    // A database of another schema version: rebuilt too.
+    const Database = (await import('better-sqlite3')).default;
+    const handle = new Database(join(cache, dirs[0], db));
+    handle.pragma('user_version = 999');
+    handle.close();
+    const foreign = await lint({ paths: ['fs/foo/helper.c'], cwd: tree, cacheDir: cache });
+    expect(redundant(foreign)).toEqual([]);
   });
 
-  test('a partial scan uses the store without rewriting it', async () => {
+  test('a partial scan writes its files back, and its check reads only what it needs', async () => {
     await lint({ paths: ['.'], cwd: tree, cacheDir: cache });
-    const stores = readdirSync(cache).filter((d) => d.startsWith('summaries-'));
-    const file = join(cache, stores[0], readdirSync(join(cache, stores[0]))[0]);
-    const before = statSync(file).mtimeMs;
-    await lint({ paths: ['fs/foo/user.c'], cwd: tree, cacheDir: cache });
-    expect(statSync(file).mtimeMs).toBe(before);
     const one = await lint({ paths: ['fs/foo/helper.c'], cwd: tree, cacheDir: cache });
     expect(redundant(one).map((f) => `${f.file}:${f.line}`)).toEqual(['fs/foo/helper.c:4']);
+    // The caller's file changed: checked alone, its new summary goes to the database, and the
+    // helper's check then sees the caller without its scope.
+    const f = join(tree, 'fs', 'foo', 'user.c');
+    writeFileSync(f, user.replace('unsigned int nofs = memalloc_nofs_save();', 'unsigned int nofs = 0;').replace('memalloc_nofs_restore(nofs);', ''));
+    try {
+      await lint({ paths: ['fs/foo/user.c'], cwd: tree, cacheDir: cache });
+      const after = await lint({ paths: ['fs/foo/helper.c'], cwd: tree, cacheDir: cache });
+      expect(redundant(after)).toEqual([]);
+    } finally {
+      writeFileSync(f, user);
+    }
+    await lint({ paths: ['fs/foo/user.c'], cwd: tree, cacheDir: cache });
+    const back = await lint({ paths: ['fs/foo/helper.c'], cwd: tree, cacheDir: cache });
+    expect(redundant(back).map((x) => `${x.file}:${x.line}`)).toEqual(['fs/foo/helper.c:4']);
   });
 });
 
@@ -129,15 +151,36 @@ describe('a partial scan against the store', () => {
       }
     };
     walk(join(t, 'fixtures'), 'fixtures/');
-    const key = (f: { rule: string; file: string; line: number; column: number; message: string }) => `${f.rule} ${f.file}:${f.line}:${f.column} ${f.message}`;
+    const key = (f: { rule: string; file: string; line: number; column: number; message: string; related: { file: string; line: number }[] }) =>
+      `${f.rule} ${f.file}:${f.line}:${f.column} ${f.message} | ${f.related.map((x) => `${x.file}:${x.line}`).join(',')}`;
+    expect(whole.stats.database?.answers).toBe('whole');
     let crossFile = 0;
     for (const f of files) {
       const one = await lint({ paths: [f], cwd: t, cacheDir: c, rememberResults: false });
       const alone = await lint({ paths: [f], cwd: t, noCache: true });
       expect(one.findings.map(key), f).toEqual(whole.findings.filter((x) => x.file === f).map(key));
+      // Unchanged files: the stored answers, read row by row.
+      expect(one.stats.database?.answers, f).toBe('stored');
       if (alone.findings.length !== one.findings.length) crossFile++;
     }
-    // Some files' findings really come from other files (the store made a difference).
+    // Some files' findings really come from other files (the database made a difference).
     expect(crossFile).toBeGreaterThan(0);
+    // With the stored answers out of date, each check computes them from the summaries of its
+    // callers and callees alone: the same findings again.
+    const dbDir = readdirSync(c).find((d) => d.startsWith('program-'))!;
+    const Database = (await import('better-sqlite3')).default;
+    const handle = new Database(join(c, dbDir, readdirSync(join(c, dbDir)).find((n) => n.endsWith('.sqlite'))!));
+    handle.prepare("UPDATE meta SET value = '0' WHERE key = 'results'").run();
+    const functionsInTree = (handle.prepare('SELECT count(*) AS n FROM functions').get() as { n: number }).n;
+    handle.close();
+    let partial = 0;
+    for (const f of files) {
+      const one = await lint({ paths: [f], cwd: t, cacheDir: c, rememberResults: false });
+      expect(one.findings.map(key), f).toEqual(whole.findings.filter((x) => x.file === f).map(key));
+      expect(one.stats.database?.answers, f).toBe('closure');
+      if ((one.stats.database?.reads.functions ?? 0) < functionsInTree / 4) partial++;
+    }
+    // Most checks read a small part of the database.
+    expect(partial).toBeGreaterThan(files.length / 2);
   });
 });
