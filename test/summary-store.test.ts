@@ -3,7 +3,7 @@
  * (issue 5, item 5): a helper whose only caller lives in another file is judged with that caller's
  * context, and without a stored scan it gets no verdict rather than a guess.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpSync, readdirSync as listDir } from 'node:fs';
@@ -83,6 +83,24 @@ describe('stored summaries for partial scans', () => {
     // `gfplint facts` uses them too.
     const facts = analyzeFile('fs/foo/helper.c', { cwd: tree, cacheDir: cache });
     expect(facts.program?.view.calledIn(facts.views[0])?.scopes.map((s) => s.kind)).toEqual(['nofs']);
+  });
+
+  test('an editor buffer (lint({ sources })) finds its tree and reads the database without writing it', async () => {
+    await lint({ paths: ['.'], cwd: tree, cacheDir: cache });
+    const dbDir = readdirSync(cache).find((d) => d.startsWith('program-'))!;
+    const dbFile = join(cache, dbDir, readdirSync(join(cache, dbDir)).find((n) => n.endsWith('.sqlite'))!);
+    // The database and its write-ahead log, byte for byte.
+    const snapshot = () => [dbFile, `${dbFile}-wal`].map((f) => (existsSync(f) ? readFileSync(f).toString('base64') : '-'));
+    const before = snapshot();
+    // An unsaved edit: the allocation moved down a line.
+    const buffer = helper.replace('{\n', '{\n\t/* editing */\n');
+    const r = await lint({ sources: [{ path: 'fs/foo/helper.c', text: buffer }], cwd: tree, cacheDir: cache });
+    expect(redundant(r).map((f) => `${f.file}:${f.line}`)).toEqual(['fs/foo/helper.c:5']);
+    expect(r.stats.database?.answers).toBe('closure');
+    // From a subdirectory, the buffer's path relative to it: the same tree, the same finding.
+    const sub = await lint({ sources: [{ path: 'foo/helper.c', text: buffer }], cwd: join(tree, 'fs'), cacheDir: cache });
+    expect(redundant(sub).map((f) => `${f.file}:${f.line}`)).toEqual(['foo/helper.c:5']);
+    expect(snapshot()).toEqual(before);
   });
 
   test('--no-cache ignores the store', async () => {
