@@ -575,8 +575,9 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
       programView = viewFromData(data);
       timing('global view');
       if (db && !opts.signal?.aborted && !opts.sources) {
-        db.writeFiles(scannedRecords(), inferred, aliasesWithOrigin(), { whole: true, scanned: scanning });
-        db.writeResults(data);
+        // Only changed rows are written; the answers, when anything changed (or they were stale).
+        const changed = db.writeFiles(scannedRecords(), inferred, aliasesWithOrigin(), { whole: true, scanned: scanning });
+        if (changed || !db.resultsValid()) db.writeResults(data);
       }
       const keyAfter = viewKey(db?.generation() ?? '-');
       if (keyAfter) memo!.write(keyAfter, data);
@@ -587,7 +588,7 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
       timing('pass A done');
       const inferredHere = new Inferred();
       inferredHere.absorb(inferred, (file) => scanning.has(file));
-      if (db!.answersHold(records, inferredHere, scanning)) {
+      if (db!.answersHold(records, scanning)) {
         // Backdating: the checked files' summaries and what they infer are what the whole-program
         // answers were computed from; those answers hold, read row by row.
         programView = db!.storedView();
@@ -601,7 +602,17 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
         timing(`global view over ${rest.length} stored files`);
       }
       // An editor's buffer is not the file on disk: it reads the database and leaves it alone.
-      if (!opts.signal?.aborted && !opts.sources) db!.writeFiles(records, inferredHere, aliasesWithOrigin(), { whole: false, scanned: scanning });
+      // Only files whose summary changed (or that are new) are written: an unchanged file keeps
+      // the rows, inferred entries included, that the stored answers were computed from.
+      if (!opts.signal?.aborted && !opts.sources) {
+        const changed = db!.changedFiles(records, scanning);
+        if (changed.size) {
+          const mine = new Inferred();
+          mine.absorb(inferredHere, (file) => changed.has(file));
+          const aliasesHere = new Map([...aliasesWithOrigin()].filter(([, a]) => changed.has(a.origin)));
+          db!.writeFiles(records.filter((r) => changed.has(r.path)), mine, aliasesHere, { whole: false, scanned: changed });
+        }
+      }
     }
     summaryChunks.length = 0;
     timing('database');

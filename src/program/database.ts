@@ -260,8 +260,8 @@ export class ProgramDb {
    * Whether the stored whole-program answers hold for a check of `records` (display paths): they
    * were computed with these very summaries, and nothing written since made them stale.
    */
-  answersHold(records: readonly FileSummaryRecord[], inferred: Inferred, scanned: ReadonlySet<string>): boolean {
-    if ((this.db.prepare("SELECT value FROM meta WHERE key = 'results'").get() as { value: string }).value !== '1') return false;
+  answersHold(records: readonly FileSummaryRecord[], scanned: ReadonlySet<string>): boolean {
+    if (!this.resultsValid()) return false;
     const get = this.db.prepare('SELECT digest FROM files WHERE path = ?');
     const withRecord = new Set<string>();
     for (const r of records) {
@@ -276,21 +276,24 @@ export class ProgramDb {
       const p = this.paths.toRoot(s);
       if (!withRecord.has(p) && get.get(p) !== undefined) return false;
     }
-    // What the checked files infer is what they inferred when the answers were computed.
-    const stored = this.db.prepare('SELECT kind, key, value FROM inferred WHERE origin = ?');
-    const before: string[] = [];
-    for (const s of scanned) {
-      for (const r of stored.all(this.paths.toRoot(s)) as { kind: string; key: string; value: string }[]) before.push(`${r.kind}\0${r.key}\0${r.value}`);
+    // What a file infers is not compared: inference over one file, with the rest of the tree
+    // known from the start, can be more precise than over a batch (program.ts keeps an entry
+    // inferred from a first, less informed analysis), and the stored answers are the whole run's.
+    return true;
+  }
+
+  /** Of the `scanned` files (display paths), those whose summary differs from the stored one, or that have none, or lost theirs. */
+  changedFiles(records: readonly FileSummaryRecord[], scanned: ReadonlySet<string>): Set<string> {
+    const get = this.db.prepare('SELECT digest FROM files WHERE path = ?');
+    const out = new Set<string>();
+    const withRecord = new Set<string>();
+    for (const r of records) {
+      withRecord.add(r.path);
+      const row = get.get(this.paths.toRoot(r.path)) as { digest: string } | undefined;
+      if (row?.digest !== recordDigest(this.recordJson(r))) out.add(r.path);
     }
-    const now: string[] = [];
-    for (const kind of KINDS) {
-      for (const [k, v] of inferred[kind] as Map<string, unknown>) {
-        const origin = inferred.origin.get(k);
-        if (origin !== undefined && scanned.has(origin)) now.push(`${kind}\0${this.paths.keyToRoot(k)}\0${this.paths.stringify(v)}`);
-      }
-    }
-    this.reads.inferred += before.length;
-    return before.sort().join('\n') === now.sort().join('\n');
+    for (const s of scanned) if (!withRecord.has(s) && get.get(this.paths.toRoot(s)) !== undefined) out.add(s);
+    return out;
   }
 
   /** Of `names`, those some function outside the `scanned` files (display paths) defines. */
@@ -482,13 +485,32 @@ export class ProgramDb {
       alias: this.db.prepare('INSERT OR IGNORE INTO aliases VALUES (?, ?, ?)'),
     };
     let changed = false;
+    const scannedRoot = new Set([...opts.scanned].map(P.toRoot));
+    const dropFile = (p: string) => {
+      st.delFns.run(p);
+      st.delFns2.run(p);
+      st.delFile.run(p);
+      st.delRefs.run(p);
+      st.delWork.run(p);
+    };
+    /** The inferred entries and aliases a write replaces (all of them for a whole tree), as sorted text. */
+    const owned = (): string => {
+      const rows = [
+        ...(this.db.prepare('SELECT kind, key, value, origin FROM inferred').all() as { kind: string; key: string; value: string; origin: string | null }[])
+          .filter((r) => opts.whole || (r.origin !== null && scannedRoot.has(r.origin))).map((r) => `i\0${r.kind}\0${r.key}\0${r.value}\0${r.origin}`),
+        ...(this.db.prepare('SELECT name, expr, origin FROM aliases').all() as { name: string; expr: string; origin: string }[])
+          .filter((r) => opts.whole || scannedRoot.has(r.origin)).map((r) => `a\0${r.name}\0${r.expr}\0${r.origin}`),
+      ];
+      return rows.sort().join('\n');
+    };
+    // Rows are rewritten only for files whose summary changed (a whole-tree run after one edit
+    // touches one file's rows); files gone from the tree, or from the scanned set, lose theirs.
     const tx = this.db.transaction(() => {
+      const before = owned();
       if (opts.whole) {
-        for (const t of ['files', 'functions', 'calls', 'refs', 'work_keys', 'inferred', 'aliases']) this.db.exec(`DELETE FROM ${t}`);
-        changed = true;
-      }
-      const scannedRoot = new Set([...opts.scanned].map(P.toRoot));
-      if (!opts.whole) {
+        this.db.exec('DELETE FROM inferred');
+        this.db.exec('DELETE FROM aliases');
+      } else {
         for (const p of scannedRoot) {
           st.delInferred.run(p);
           st.delAliases.run(p);
@@ -499,20 +521,11 @@ export class ProgramDb {
         const p = P.toRoot(r.path);
         const json = this.recordJson(r);
         const digest = recordDigest(json);
-        if (!opts.whole) {
-          const old = st.digest.get(p) as { digest: string } | undefined;
-          if (old?.digest === digest) {
-            written.add(p);
-            continue;
-          }
-          changed = true;
-          st.delFns.run(p);
-          st.delFns2.run(p);
-          st.delFile.run(p);
-          st.delRefs.run(p);
-          st.delWork.run(p);
-        }
         written.add(p);
+        const old = st.digest.get(p) as { digest: string } | undefined;
+        if (old?.digest === digest) continue;
+        changed = true;
+        if (old) dropFile(p);
         const rec = JSON.parse(json) as FileSummaryRecord;
         st.file.run(p, digest, JSON.stringify({ exported: rec.exported, addressTaken: rec.addressTaken, valueUses: rec.valueUses }), rec.work ? JSON.stringify(rec.work) : null);
         for (const fn of rec.functions) {
@@ -525,16 +538,11 @@ export class ProgramDb {
         for (const k of keys) st.work.run(k, p);
       }
       // A scanned file with no record (no functions, nothing exported) has no rows either.
-      if (!opts.whole) {
-        for (const p of scannedRoot) {
-          if (written.has(p)) continue;
-          if (st.digest.get(p)) changed = true;
-          st.delFns.run(p);
-          st.delFns2.run(p);
-          st.delFile.run(p);
-          st.delRefs.run(p);
-          st.delWork.run(p);
-        }
+      const stale = opts.whole ? (this.db.prepare('SELECT path FROM files').all() as { path: string }[]).map((r) => r.path) : [...scannedRoot];
+      for (const p of stale) {
+        if (written.has(p) || !st.digest.get(p)) continue;
+        changed = true;
+        dropFile(p);
       }
       // Inferred entries go with their file: those of scanned files are what this run inferred.
       for (const kind of KINDS) {
@@ -548,6 +556,7 @@ export class ProgramDb {
         if (!opts.whole && !opts.scanned.has(a.origin)) continue;
         st.alias.run(name, JSON.stringify(a.expr), P.toRoot(a.origin));
       }
+      if (owned() !== before) changed = true;
       if (changed) {
         this.db.prepare("UPDATE meta SET value = '0' WHERE key = 'results'").run();
         this.db.prepare("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'").run();
@@ -555,6 +564,11 @@ export class ProgramDb {
     });
     tx.immediate();
     return changed;
+  }
+
+  /** Whether the stored whole-program answers are those of the stored summaries. */
+  resultsValid(): boolean {
+    return (this.db.prepare("SELECT value FROM meta WHERE key = 'results'").get() as { value: string }).value === '1';
   }
 
   /** Stores the whole-program answers of a run over every file of the tree. */
