@@ -4,6 +4,7 @@
  * context, and without a stored scan it gets no verdict rather than a guess.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpSync, readdirSync as listDir } from 'node:fs';
@@ -101,6 +102,29 @@ describe('stored summaries for partial scans', () => {
     const sub = await lint({ sources: [{ path: 'foo/helper.c', text: buffer }], cwd: join(tree, 'fs'), cacheDir: cache });
     expect(redundant(sub).map((f) => `${f.file}:${f.line}`)).toEqual(['foo/helper.c:5']);
     expect(snapshot()).toEqual(before);
+  });
+
+  test.skipIf(!existsSync(join(repoRoot, 'dist', 'src', 'cli', 'main.js')))('concurrent runs on one tree leave a sound database (one writer at a time, readers unaffected)', async () => {
+    const shared = join(dir, 'cache-concurrent');
+    const bin = join(repoRoot, 'bin', 'gfplint.js');
+    const run = (args: string[]) => new Promise<number | null>((resolve) => {
+      const p = spawn(process.execPath, [bin, '--quiet', '--format', 'json', '--cache-dir', shared, ...args], { cwd: tree, stdio: 'ignore' });
+      p.on('exit', (code) => resolve(code));
+    });
+    // Two whole-tree scans and two one-file checks at once, twice over.
+    for (let round = 0; round < 2; round++) {
+      const codes = await Promise.all([run(['.']), run(['.']), run(['fs/foo/helper.c']), run(['fs/foo/user.c'])]);
+      for (const c of codes) expect(c === 0 || c === 1).toBe(true);
+    }
+    const dbDir = readdirSync(shared).find((d) => d.startsWith('program-'))!;
+    const Database = (await import('better-sqlite3')).default;
+    const handle = new Database(join(shared, dbDir, readdirSync(join(shared, dbDir)).find((n) => n.endsWith('.sqlite'))!), { readonly: true });
+    expect(handle.pragma('integrity_check', { simple: true })).toBe('ok');
+    handle.close();
+    // The compiled CLI (its database directory is named by the compiled code's digest).
+    const out = spawnSync(process.execPath, [bin, '--format', 'json', '--cache-dir', shared, 'fs/foo/helper.c'], { cwd: tree, encoding: 'utf8' });
+    const one = JSON.parse(out.stdout) as Awaited<ReturnType<typeof lint>>;
+    expect(redundant(one).map((f) => `${f.file}:${f.line}`)).toEqual(['fs/foo/helper.c:4']);
   });
 
   test('--no-cache ignores the store', async () => {

@@ -576,8 +576,11 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
       timing('global view');
       if (db && !opts.signal?.aborted && !opts.sources) {
         // Only changed rows are written; the answers, when anything changed (or they were stale).
-        const changed = db.writeFiles(scannedRecords(), inferred, aliasesWithOrigin(), { whole: true, scanned: scanning });
-        if (changed || !db.resultsValid()) db.writeResults(data);
+        // Only a run over the tree's root replaces every row and stores its answers as the whole
+        // program's; a first partial run into an empty database adds its files' rows and leaves
+        // the answers unset (another run may be writing the rest of the tree meanwhile).
+        const changed = db.writeFiles(scannedRecords(), inferred, aliasesWithOrigin(), { whole: scansTree, scanned: scanning });
+        if (scansTree && (changed || !db.resultsValid())) db.writeResults(data);
       }
       const keyAfter = viewKey(db?.generation() ?? '-');
       if (keyAfter) memo!.write(keyAfter, data);
