@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs gfplint over fs/, mm/ and block/ of Debian's linux-source-6.12 and fails on an exception
-# (exit code 2, "internal error") or a hang (timeout). The tree is kept under ~/.cache between runs.
+# Runs gfplint over fs/, mm/ and block/ of Debian's linux-source-6.12 the way a user types it —
+# from outside the tree, with absolute paths — and fails on an exception (exit code 2, "internal
+# error"), a hang (timeout) or a peak resident set above 2 GB (GNU time's "Maximum resident set
+# size"). The tree is kept under ~/.cache between runs.
 # When the package cannot be fetched, says so and skips: it never pretends to have run.
 set -uo pipefail
 cache="${HOME}/.cache/gfplint-ci"
@@ -32,9 +34,19 @@ fi
 repo=$(pwd)
 out=$(mktemp)
 err=$(mktemp)
+times=$(mktemp)
+if [ ! -x /usr/bin/time ]; then
+  echo "real-kernel: FAILED: /usr/bin/time (GNU time) is needed to measure peak memory (apt-get install time)"; exit 1
+fi
+limit_kb=$((2 * 1024 * 1024))
 start=$(date +%s)
-(cd "$tree" && timeout 1800 node "$repo/bin/gfplint.js" --format json -o "$out" --no-cache fs mm block) 2>"$err"
+# From a directory outside the tree, as a user would: absolute paths to the three directories.
+outside=$(mktemp -d)
+(cd "$outside" && /usr/bin/time -v -o "$times" timeout 1800 node "$repo/bin/gfplint.js" --format json -o "$out" --no-cache \
+  "$tree/fs" "$tree/mm" "$tree/block") 2>"$err"
 code=$?
+rmdir "$outside"
+peak_kb=$(sed -n 's/^\s*Maximum resident set size (kbytes): //p' "$times")
 secs=$(( $(date +%s) - start ))
 skips=$(grep -c 'skipped' "$err" || true)
 if [ "$code" -eq 124 ]; then
@@ -43,6 +55,13 @@ fi
 if [ "$code" -ge 2 ] || grep -q 'internal error' "$err"; then
   echo "real-kernel: FAILED: gfplint exited with $code"; tail -n 40 "$err"; exit 1
 fi
+if [ -z "$peak_kb" ]; then
+  echo "real-kernel: FAILED: no peak memory figure from /usr/bin/time"; cat "$times"; exit 1
+fi
+if [ "$peak_kb" -gt "$limit_kb" ]; then
+  echo "real-kernel: FAILED: peak resident set $((peak_kb / 1024)) MB is above 2048 MB"; exit 1
+fi
+echo "real-kernel: peak resident set $((peak_kb / 1024)) MB (limit 2048 MB)"
 node -e '
 const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 const by = {};
@@ -50,4 +69,4 @@ for (const f of r.findings) by[f.rule] = (by[f.rule] || 0) + 1;
 console.log(`real-kernel: ok: ${r.filesScanned} files of fs/ mm/ block/ (6.12) in '"$secs"' s, ${r.findings.length} findings`, JSON.stringify(by));
 ' "$out"
 echo "real-kernel: ${skips} skipped-file lines"; grep 'skipped' "$err" | head -n 5
-rm -f "$out" "$err"
+rm -f "$out" "$err" "$times"

@@ -2,7 +2,7 @@
 // gfplint's performance benchmark on a kernel tree (issue 6).
 //
 //   npm run bench -- TREE [--runs N] [--jobs N] [--paths 'fs mm block'] [--stage all|facts]
-//                         [--subdir fs/btrfs] [--touch mm/slub.c] [--no-spatch] [--json FILE]
+//                         [--subdir fs/btrfs] [--touch mm/slub.c] [--check fs/ext4/inode.c] [--no-spatch] [--json FILE]
 //
 // --paths limits grep and gfplint to those directories of TREE (default: the whole tree).
 // --stage facts times step 2 alone (discovery, read, pre-scan, parse, extract, cache) with
@@ -16,6 +16,8 @@
 //   warm      gfplint again with the cache the last cold run left, nothing changed.
 //   one file  one file's content really changed (a new comment line appended to a parsed file,
 //             different at every run), then gfplint with the warm cache.
+//   one-file check  `gfplint FILE` (--check, default fs/ext4/inode.c) inside the tree against the
+//             program database the whole-tree runs left (a pre-commit hook, an editor).
 //   spatch    the kernel's own Coccinelle script scripts/coccinelle/locks/call_kern.cocci on one
 //             subdirectory (`spatch -D report --no-includes --include-headers --sp-file … --dir
 //             TREE/SUBDIR`, the options `make coccicheck MODE=report` uses), beside a cold gfplint
@@ -58,7 +60,7 @@ function usage(msg) {
 }
 
 const args = process.argv.slice(2);
-const opt = { runs: 3, jobs: undefined, subdir: 'fs/btrfs', touch: 'mm/slub.c', spatch: true, json: undefined, paths: undefined, stage: 'all' };
+const opt = { runs: 3, jobs: undefined, subdir: 'fs/btrfs', touch: 'mm/slub.c', check: 'fs/ext4/inode.c', spatch: true, json: undefined, paths: undefined, stage: 'all' };
 let tree;
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
@@ -67,6 +69,7 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--jobs') opt.jobs = Number(val());
   else if (a === '--subdir') opt.subdir = val();
   else if (a === '--touch') opt.touch = val();
+  else if (a === '--check') opt.check = val();
   else if (a === '--no-spatch') opt.spatch = false;
   else if (a === '--json') opt.json = val();
   else if (a === '--paths') opt.paths = val().split(/[\s,]+/).filter(Boolean);
@@ -199,6 +202,15 @@ try {
     appendFileSync(touched, `\n/* gfplint bench: changed, run ${run} at ${Date.now()} */\n`);
     add('one file changed', gfplint(cacheDir, topDirs));
   }
+  // A pre-commit hook or an editor: one file checked inside the tree against the program
+  // database the whole-tree runs left (issue 13: at most 1 s and 300 MB).
+  if (opt.stage === 'all') {
+    if (!existsSync(path.join(farm, opt.check))) usage(`--check ${opt.check}: no such file in the tree`);
+    for (let run = 1; run <= opt.runs; run++) {
+      process.stderr.write(`bench: run ${run}/${opt.runs}: one file checked against the database (${opt.check})\n`);
+      add(`one-file check (${opt.check})`, cli(cacheDir, [opt.check]));
+    }
+  }
 
   let spatch;
   const sub = path.join(farm, opt.subdir);
@@ -229,8 +241,9 @@ try {
   const fmtCpu = (rs) => (rs.every((x) => x.cpu !== undefined) ? median(rs.map((x) => x.cpu)).toFixed(1) : 'n/a');
   out.push(line(['scenario', 'median s', 'runs (s)', '× grep', 'files/s', 'MB/s', 'CPU s (user+sys)', 'peak RSS MB']));
   out.push(line(['---', '---:', '---', '---:', '---:', '---:', '---:', '---:']));
-  for (const name of ['grep', 'cold', 'warm', 'one file changed']) {
+  for (const name of ['grep', 'cold', 'warm', 'one file changed', `one-file check (${opt.check})`]) {
     const rs = rows[name];
+    if (!rs) continue;
     const failed = rs.find((r) => r.failed);
     const m = median(rs.map((r) => r.secs));
     const runs = rs.map((r) => r.secs.toFixed(2) + (r.failed ? '✗' : '')).join(' ');

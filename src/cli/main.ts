@@ -4,7 +4,7 @@
  * above --fail-level give exit 1; SIGINT/SIGTERM give 130/143 without touching the -o file.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Diagnostic } from '../engine/diagnostic.js';
 import { compareDiagnostics } from '../engine/diagnostic.js';
@@ -457,7 +457,18 @@ function statsText(result: LintResult): string {
 }
 
 function checkOutputDir(output: string, cwd: string): void {
-  const dir = dirname(resolve(cwd, output));
+  const target = resolve(cwd, output);
+  // A directory named as the report: refused before anything is created (the temporary file
+  // would otherwise go to its parent, `/` for `-o /tmp`).
+  let existing;
+  try {
+    existing = statSync(target);
+  } catch {
+    existing = undefined;
+  }
+  if (existing?.isDirectory()) throw new UsageError(`-o/--output '${output}' is a directory: name the report file (e.g. '${join(output, 'gfplint.json')}')`);
+  if (existing && !existing.isFile()) throw new UsageError(`-o/--output '${output}' is not a regular file`);
+  const dir = dirname(target);
   let st;
   try {
     st = statSync(dir);

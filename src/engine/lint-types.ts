@@ -15,6 +15,11 @@ export interface LintOptions {
   paths?: string[];
   /** In-memory sources (fixtures, editor buffers). */
   sources?: SourceInput[];
+  /**
+   * The kernel tree `sources` belong to (its program database answers for the rest of the tree);
+   * default: the tree the first source's path lies in, if any. Paths on disk find their tree.
+   */
+  treeRoot?: string;
   cwd: string;
   /** `X.Y` or `X.Y.Z`; otherwise read from the scanned tree's Makefile, otherwise the newest modelled. */
   kernelVersion?: string;
@@ -50,6 +55,13 @@ export interface LintStats {
   remembered?: boolean;
   /** Shard passes replayed from their memos (shard-memo.ts) instead of computed. */
   rememberedShards?: number;
+  /**
+   * How the program database (src/program/database.ts) served the run: `whole` (the run is the
+   * whole program and rewrote it), `stored` (the checked files' summaries were unchanged: the
+   * stored answers were read), `closure` (their callers' and callees' summaries were read and the
+   * answers computed), with the rows read from each table.
+   */
+  database?: { answers: 'whole' | 'stored' | 'closure'; reads: Record<string, number> };
 }
 
 export interface LintResult {

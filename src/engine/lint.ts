@@ -3,35 +3,34 @@
  * the model for the kernel version → analyse each function → interprocedural view → rules →
  * suppressions → sorted diagnostics.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import v8 from 'node:v8';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { AnalysisTimeout, analyzeFunction } from '../function/analyze.js';
 import type { FunctionView } from '../function/view.js';
 import { createModel, type Model } from '../model/context.js';
 import { builtinGfpTable, loadTreeGfpTable, withAliases } from '../model/gfp-tables.js';
-import { NEWEST_MODELLED, parseKernelVersion, versionFromMakefile, type KernelVersion } from '../model/version.js';
+import { NEWEST_MODELLED, parseKernelVersion, type KernelVersion } from '../model/version.js';
 import type { Expr } from '../syntax/expr.js';
-import type { CommentFact, FileFacts, FunctionFacts, Rng } from '../syntax/facts.js';
-import { discoverFiles } from '../program/discover.js';
+import type { CommentFact, FileFacts, FunctionFacts } from '../syntax/facts.js';
+import { diskInputs, findKernelRoot, sourceInputs } from '../program/inputs.js';
 import { globalViewData, viewFromData, type ViewData } from '../program/global-view.js';
 import type { ProgramView } from '../program/program-view.js';
 import { buildProgram, Inferred, inferShard, summarizeFiles, type FileSummaryRecord, type Program } from '../program/program.js';
-import { analysisDigest, loadStoredInferred, loadSummaries, saveSummaries, storePath } from '../program/summary-store.js';
+import { analysisDigest, databasePath, isDatabaseError, ProgramDb } from '../program/database.js';
 import { codeDigest, defaultCacheDir } from '../program/facts-cache.js';
-import { fullGc } from '../program/full-gc.js';
 import { extractSource, readSource } from '../program/source.js';
 import { closePool, collectFacts, shardContentLines, unchangedDigest, type CollectResult } from '../program/workers.js';
 import { callsAny, defaultWiden, nameHash, widenModelNames } from '../program/prescan.js';
 import { memoKey, readMemo, statText, writeMemo } from './result-memo.js';
 import { digestOf, hasArrays, LoggedMap, ShardMemo } from './shard-memo.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
+import { HeapExhausted, HeapGuard } from './heap-guard.js';
 import type { LintOptions, LintResult } from './lint-types.js';
 import { resolveRuleSelection } from './registry.js';
-import { holdsAnyFact, renderMessage, type Rule } from './rule.js';
-import { fixesOf } from './fix.js';
+import { holdsAnyFact, type Rule } from './rule.js';
+import { checkViews } from './check.js';
 import { addToInventory, emptyInventory, INVENTORY_FACTS, sortInventory } from './inventory.js';
 import { applySuppressions } from './suppressions.js';
 import { toolVersion } from './tool-info.js';
@@ -47,47 +46,13 @@ function timing(stage: string): void {
   lastMark = now;
 }
 
-/**
- * V8 lets the heap of a long run grow to gigabytes of garbage before a full collection: a whole
- * 6.12 tree peaked at 3.3 GB resident with a live set under 1 GB. Between shards, when the heap
- * has grown past HEAP_SOFT_LIMIT, a full collection returns it to the live set before the next
- * shard's facts arrive.
- */
-const HEAP_SOFT_LIMIT = 768 * 1048576;
-function trimHeap(): void {
-  if (fullGc && v8.getHeapStatistics().used_heap_size > HEAP_SOFT_LIMIT) fullGc();
-}
+export { findKernelRoot, shardBase } from '../program/inputs.js';
 
 export class LintError extends Error {}
 
 export interface AnalysedFile {
   path: string;
   facts: FileFacts;
-}
-
-/** Find the kernel tree a path lives in: the nearest ancestor whose Makefile names VERSION/PATCHLEVEL. */
-export function findKernelRoot(start: string): { root: string; version?: KernelVersion } | undefined {
-  let dir = path.resolve(start);
-  try {
-    if (!statSync(dir).isDirectory()) dir = path.dirname(dir);
-  } catch {
-    return undefined;
-  }
-  for (let i = 0; i < 64; i++) {
-    const mk = path.join(dir, 'Makefile');
-    if (existsSync(mk) && existsSync(path.join(dir, 'include', 'linux'))) {
-      try {
-        const v = versionFromMakefile(readFileSync(mk, 'utf8').slice(0, 4096));
-        if (v) return { root: dir, version: v };
-      } catch {
-        // unreadable Makefile: keep looking upwards
-      }
-    }
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return undefined;
 }
 
 export function buildModel(opts: { kernelVersion?: string; treeRoot?: string; treeVersion?: KernelVersion; aliases?: Map<string, Expr> }): { model: Model; unresolvedAliases: string[] } {
@@ -102,11 +67,17 @@ export function buildModel(opts: { kernelVersion?: string; treeRoot?: string; tr
   return { model: createModel(version, table), unresolvedAliases: unresolved };
 }
 
-function toLoc(r: Rng) {
-  return { line: r[0] + 1, column: r[1] + 1, endLine: r[2] + 1, endColumn: r[3] + 1 };
-}
 
 export async function lint(opts: LintOptions): Promise<LintResult> {
+  try {
+    return await lintRun(opts);
+  } catch (e) {
+    if (e instanceof HeapExhausted) throw new LintError(e.message);
+    throw e;
+  }
+}
+
+async function lintRun(opts: LintOptions): Promise<LintResult> {
   lastMark = performance.now();
   const t0 = performance.now();
   const skipped: { file: string; reason: string }[] = [];
@@ -119,28 +90,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const rules: Rule[] = selection;
 
   // 1. Inputs.
-  const inputs: { path: string; abs?: string; text?: string }[] = [];
-  let treeRoot: string | undefined;
-  /** The paths given include the tree's root: the store is rewritten whatever the number of files. */
-  let scansTree = false;
-  let treeVersion: KernelVersion | undefined;
-  if (opts.sources) {
-    for (const s of opts.sources) inputs.push({ path: s.path, text: s.text });
-  } else {
-    const given = opts.paths?.length ? opts.paths : ['.'];
-    const found = await discoverFiles(given, opts.cwd, skip);
-    const kr = findKernelRoot(path.resolve(opts.cwd, given[0]));
-    if (kr) {
-      treeRoot = kr.root;
-      treeVersion = kr.version;
-      scansTree = given.some((g) => path.resolve(opts.cwd, g) === kr.root);
-    }
-    // A kernel tree's tools/ is userspace (tools/include maps spinlocks to pthread mutexes, RCU to
-    // liburcu, GFP_KERNEL to malloc): scanned only when a path inside it is given.
-    const tools = treeRoot ? path.join(treeRoot, 'tools') + path.sep : undefined;
-    const toolsGiven = tools !== undefined && given.some((g) => (path.resolve(opts.cwd, g) + path.sep).startsWith(tools));
-    for (const f of found) if (!tools || toolsGiven || !f.abs.startsWith(tools)) inputs.push({ path: f.display, abs: f.abs });
-  }
+  const given = opts.paths?.length ? opts.paths : ['.'];
+  const { files: inputs, treeRoot, treeVersion, scansTree } = opts.sources ? sourceInputs(opts.sources, opts.cwd, opts.treeRoot) : await diskInputs(given, opts.cwd, skip);
 
   // 2-4 per shard: a large tree is analysed subsystem by subsystem so that memory stays bounded
   // (facts and views of one shard are dropped before the next). The whole-program stage needs
@@ -151,6 +102,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   // view. A run of one shard keeps its views and needs no pass B.
   const budget = opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
   const aliases = new Map<string, Expr>();
+  /** The file defining each alias (the database keeps aliases with their file). */
+  const aliasOrigin = new Map<string, string>();
   const raw: Diagnostic[] = [];
   const inventory = emptyInventory();
   const unresolved: Record<string, number> = {};
@@ -161,6 +114,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   let cacheHits = 0;
   let model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion }).model;
   const shards = shardInputs(inputs, opts.shardFiles);
+  const guard = new HeapGuard(opts.shardFiles ?? SHARD_FILES);
+  const trimHeap = () => guard.beforeBatch();
   const twoPass = shards.length > 1;
   let total = inputs.length;
   let done = 0;
@@ -237,7 +192,19 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   };
 
   const cacheDir = path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir());
-  const store = treeRoot && !opts.noCache && !opts.sources ? storePath(cacheDir, toolVersion(), treeRoot) : undefined;
+  // The program database of the tree (program/database.ts): never opened without the cache.
+  const db = treeRoot && !opts.noCache ? ProgramDb.open(databasePath(cacheDir, toolVersion(), treeRoot), treeRoot, opts.cwd) : undefined;
+  try {
+    return await lintWith(db);
+  } catch (e) {
+    // A database found damaged (or unwritable) in use is set aside, and the run done without it.
+    if (!db || !isDatabaseError(e)) throw e;
+    db.discard();
+    return await lintWith(undefined);
+  } finally {
+    db?.close();
+  }
+  async function lintWith(db: ProgramDb | undefined): Promise<LintResult> {
 
   // A re-run with nothing changed is answered from the remembered result (result-memo.ts).
   const memoable = !opts.sources && !opts.noCache && opts.rememberResults !== false;
@@ -247,8 +214,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     const inTree = (...p: string[]) => (treeRoot ? path.join(treeRoot, ...p) : undefined);
     return memoKey({
       inputsDigest: digest, toolVersion: toolVersion(),
-      options: { rules: rules.map((r) => r.id), kernelVersion: opts.kernelVersion, budget, shardFiles: opts.shardFiles, cwd: path.resolve(opts.cwd), paths: opts.paths },
-      dependsOn: [inTree('include', 'linux', 'gfp_types.h'), inTree('include', 'linux', 'gfp.h'), inTree('Makefile'), store],
+      options: { rules: rules.map((r) => r.id), kernelVersion: opts.kernelVersion, budget, shardFiles: opts.shardFiles, cwd: path.resolve(opts.cwd), paths: opts.paths, db: db?.generation() },
+      dependsOn: [inTree('include', 'linux', 'gfp_types.h'), inTree('include', 'linux', 'gfp.h'), inTree('Makefile')],
     });
   };
   if (memoable) {
@@ -263,10 +230,17 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
 
   // What the rest of the tree taught inference (a wrapper defined elsewhere) holds here too;
   // its summaries are read when the global view is built.
-  const stored = store && treeRoot ? loadStoredInferred(store, treeRoot, opts.cwd) : undefined;
-  if (stored) {
-    const scanning = new Set(inputs.map((i) => i.path));
+  // So do the GFP aliases other files define. A run over the whole tree re-infers all of it.
+  const stored = db?.populated() ? db.inferred() : undefined;
+  const scanning = new Set(inputs.map((i) => i.path));
+  if (stored && db) {
     inferred.absorb(stored, (file) => !scanning.has(file));
+    for (const a of db.aliases()) {
+      if (scanning.has(a.origin) || aliases.has(a.name)) continue;
+      aliases.set(a.name, a.expr);
+      aliasOrigin.set(a.name, a.origin);
+    }
+    if (aliases.size) model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases }).model;
   }
 
   // Per-shard memos: only a tree cut into shards, with the cache on.
@@ -280,6 +254,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const runKey = memo ? digestOf(toolVersion(), analysisDigest(), codeDigest(), opts.kernelVersion ?? '', budget, opts.cwd,
     [inTree('include', 'linux', 'gfp_types.h'), inTree('include', 'linux', 'gfp.h'), inTree('Makefile')].map(statText), startFacts) : '';
 
+  /** How the program database served this run (LintStats.database). */
+  let answers: 'whole' | 'stored' | 'closure' = 'whole';
   try {
     // Pass A.
     // As deflated JSON lines until the global view is built: a buffer costs the garbage collector
@@ -307,7 +283,13 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       for (const t of collected.trivial) trivial.set(t.path, t.calls);
       // Model: version, GFP table from the tree, aliases defined by macro in scanned files
       // (include/ is analysed first, so its aliases reach every later shard).
-      for (const f of collected.files) for (const m of f.facts.macros) if (!aliases.has(m.name)) aliases.set(m.name, m.expr);
+      for (const f of collected.files) {
+        for (const m of f.facts.macros) {
+          if (aliases.has(m.name)) continue;
+          aliases.set(m.name, m.expr);
+          aliasOrigin.set(m.name, f.path);
+        }
+      }
       model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases }).model;
       const { views, analysed } = analyse(collected.files);
       const current = inferAndSummarize(views, analysed);
@@ -352,7 +334,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     // its files' content and the state the shards before it left (`chain`).
     const inferredMaps = [inferred.wrappers, inferred.providers, inferred.closers, inferred.lockWrappers] as Map<string, unknown>[];
     const mark = () => ({
-      inferred: inferredMaps.map((m) => m.size), aliases: aliases.size, widenKnown: widenKnown.size, widenShared: widenShared.size,
+      inferred: inferredMaps.map((m) => m.size), aliases: aliases.size, aliasOrigin: aliasOrigin.size, widenKnown: widenKnown.size, widenShared: widenShared.size,
       defined: defined.size, scannedPaths: scannedPaths.size, again: again.log.length, trivialKeys: new Set(trivial.keys()), chunks: summaryChunks.length,
       sitesOf: sitesOf.log.length, nameEpoch: nameEpoch.log.length, chunkOf: chunkOf.log.length, callsOf: callsOf.log.length,
       skipped: skipped.length, directives: directives.size, filesScanned, functions, allocationSites, cacheHits, total, unresolved: { ...unresolved },
@@ -362,7 +344,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     }
     const capture = (m: ReturnType<typeof mark>) => ({
       inferred: inferredMaps.map((map, i) => tail(map, m.inferred[i]).map(([k, v]) => [k, v, inferred.origin.get(k)] as [string, unknown, string | undefined])),
-      aliases: tail(aliases, m.aliases), widenKnown: tail(widenKnown, m.widenKnown), widenShared: tail(widenShared, m.widenShared),
+      aliases: tail(aliases, m.aliases), aliasOrigin: tail(aliasOrigin, m.aliasOrigin), widenKnown: tail(widenKnown, m.widenKnown), widenShared: tail(widenShared, m.widenShared),
       defined: tail(defined, m.defined), scannedPaths: tail(scannedPaths, m.scannedPaths),
       again: again.since(m.again).map(([f, set]) => [f, [...set]] as [string, number[]]),
       // Chunk indices relative to the first chunk of the step: a replay may start at another.
@@ -375,7 +357,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       unresolved: Object.entries(unresolved).map(([k, v]) => [k, v - (m.unresolved[k] ?? 0)] as [string, number]).filter(([, d]) => d !== 0),
     });
     type PassARecord = ReturnType<typeof capture>;
-    const validPassA = (v: unknown): v is PassARecord => hasArrays<PassARecord>('inferred', 'aliases', 'widenKnown', 'widenShared', 'defined', 'scannedPaths', 'again', 'sitesOf', 'nameEpoch', 'chunkOf', 'callsOf',
+    const validPassA = (v: unknown): v is PassARecord => hasArrays<PassARecord>('inferred', 'aliases', 'aliasOrigin', 'widenKnown', 'widenShared', 'defined', 'scannedPaths', 'again', 'sitesOf', 'nameEpoch', 'chunkOf', 'callsOf',
       'trivial', 'trivialGone', 'chunks', 'skipped', 'directives', 'counts', 'unresolved')(v) && v.inferred.length === inferredMaps.length && v.counts.length === 5;
     const replay = (a: PassARecord) => {
       a.inferred.forEach((entries, i) => {
@@ -385,6 +367,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         }
       });
       for (const [k, v] of a.aliases) aliases.set(k, v);
+      for (const [k, v] of a.aliasOrigin) aliasOrigin.set(k, v);
       if (a.aliases.length) model = buildModel({ kernelVersion: opts.kernelVersion, treeRoot, treeVersion, aliases }).model;
       for (const n of a.widenKnown) widenKnown.add(n);
       for (const n of a.widenShared) widenShared.add(n);
@@ -438,7 +421,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     };
     /** Each shard's file hashes, once the stat index knows them all (read once per run). */
     const contentLines: (string[] | undefined)[] = shards.map(() => undefined);
-    const contentOf = (i: number) => (contentLines[i] ??= shardContentLines(shards[i], contentOpts));
+    // Only with memos: a run without the cache reads no stat index (not even the default one).
+    const contentOf = (i: number) => (memo ? (contentLines[i] ??= shardContentLines(shards[i], contentOpts)) : undefined);
     /** This run's current summaries with the index of their chunk, one file at a time (a settled file's old record is skipped). */
     const currentRecords = function* (): Generator<[FileSummaryRecord, number]> {
       for (const [k, chunk] of summaryChunks.entries()) {
@@ -448,15 +432,23 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         }
       }
     };
-    for (const [i, shard] of shards.entries()) {
+    for (let i = 0; i < shards.length; i++) {
+      // A shard larger than what the heap allows now is cut in two (the output does not depend on the cut).
+      trimHeap();
+      const [first, rest] = guard.take(shards[i]);
+      if (rest.length) {
+        shards.splice(i, 1, first, rest);
+        contentLines.splice(i, 1, undefined, undefined);
+      }
+      const shard = shards[i];
       const hit = await remembered((incoming) => {
         const content = contentOf(i);
         return content && digestOf('A', runKey, content, incoming);
       }, async () => {
-        trimHeap();
         const c = await collect(shard);
         timing(`collect ${shard[0].path} (${shard.length} files, ${c.stats.parsed} parsed, ${c.stats.cacheHits} cached, ${c.stats.widened} widened)`);
         passA(c);
+        guard.afterBatch(shard.length);
       });
       if (hit) {
         done += shard.length;
@@ -532,8 +524,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       total += stale.length;
       // In batches of a quarter shard: these files call more than most, and their views and
       // inference state are what the heap holds at once.
-      for (let b = 0; b < stale.length; b += SETTLE_BATCH) {
-        const batch = stale.slice(b, b + SETTLE_BATCH).map((p) => inputOf.get(p)!);
+      for (let b = 0, size = Math.min(SETTLE_BATCH, guard.batchLimit); b < stale.length; b += size, size = Math.min(SETTLE_BATCH, guard.batchLimit)) {
+        const batch = stale.slice(b, b + size).map((p) => inputOf.get(p)!);
         const hit = await remembered((incoming) => {
           const content = batch.map((i) => contentLineOf(i.path));
           return content.every((l) => l !== undefined) ? digestOf('settle', runKey, content, incoming) : undefined;
@@ -547,6 +539,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
             sitesOf.set(f, n);
           }
           selectAgain(analysed, current);
+          guard.afterBatch(batch.length);
         });
         if (hit) done += batch.length;
       }
@@ -561,73 +554,90 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     // Remembered when its inputs are those of an earlier run: the summaries of this run (chunk
     // by chunk), what inference ended with (`chain`), and the store as the earlier run left it
     // (the rest of the tree). Then neither the view nor the store is built again.
-    const viewKey = (storeStat: string) => (memo ? digestOf('view', runKey, chain, summaryChunks.map((c) => digestOf(c)), [...scannedPaths], storeStat) : undefined);
-    const keyNow = viewKey(statText(store));
+    const viewKey = (dbStamp: string) => (memo ? digestOf('view', runKey, chain, summaryChunks.map((c) => digestOf(c)), [...scannedPaths], dbStamp) : undefined);
+    const keyNow = viewKey(db?.generation() ?? '-');
     const rememberedView = keyNow ? memo!.read(keyNow, hasArrays<ViewData>('called', 'special', 'shadows', 'globalCount')) : undefined;
     let programView: ProgramView;
+    // A run over the tree's root (or the first into an empty database) is the whole program: its
+    // view answers from its own summaries and replaces the database. A partial run (a patch, an
+    // editor) is checked against the database and writes its files' rows back.
+    const whole = !db || !stored || (scansTree && !opts.sources);
     if (rememberedView) {
       rememberedShards++;
       programView = viewFromData(rememberedView);
       timing('global view remembered');
-    } else {
-      const rest = stored && store && treeRoot ? loadSummaries(store, treeRoot, opts.cwd, (p) => !scannedPaths.has(p)) : undefined;
-      const others = rest?.files ?? [];
-      for (const f of others) for (const fn of f.functions) defined.add(fn.name);
-      /** This run's summaries, parsed one file at a time (for the graph, then for the store). */
+    } else if (whole) {
+      /** This run's summaries, parsed one file at a time (for the graph, then for the database). */
       const scannedRecords = function* (): Generator<FileSummaryRecord> {
         for (const [r] of currentRecords()) {
           for (const fn of r.functions) fn.calls = fn.calls.filter((c) => defined.has(c.callee));
           yield r;
         }
       };
-      const everyRecord = function* (): Generator<FileSummaryRecord> {
-        yield* scannedRecords();
-        yield* others;
-      };
       timing('pass A done');
-      // Only the scanned files are reported on: with the rest of the tree from the store, only the
-      // part of the graph their answers depend on takes part in the fixpoints.
-      const data = globalViewData(everyRecord(), inferred, { focus: others.length ? scannedPaths : undefined });
+      const data = globalViewData(scannedRecords(), inferred);
       programView = viewFromData(data);
       timing('global view');
-      // A scan of a few files (a patch, an editor) leaves the store as the last larger scan wrote
-      // it: rewriting a whole tree's summaries would cost more than the check itself.
-      if (store && treeRoot && !opts.signal?.aborted && (!stored || scansTree || inputs.length >= STORE_REWRITE_FILES)) saveSummaries(store, treeRoot, opts.cwd, scannedRecords(), scannedPaths, inferred, rest);
-      // Keyed by the store as this run leaves it: what the next run with these summaries finds.
-      const keyAfter = viewKey(statText(store));
+      if (db && !opts.signal?.aborted && !opts.sources) {
+        // Only changed rows are written; the answers, when anything changed (or they were stale).
+        // Only a run over the tree's root replaces every row and stores its answers as the whole
+        // program's; a first partial run into an empty database adds its files' rows and leaves
+        // the answers unset (another run may be writing the rest of the tree meanwhile).
+        const changed = db.writeFiles(scannedRecords(), inferred, aliasesWithOrigin(), { whole: scansTree, scanned: scanning });
+        if (scansTree && (changed || !db.resultsValid())) db.writeResults(data);
+      }
+      const keyAfter = viewKey(db?.generation() ?? '-');
       if (keyAfter) memo!.write(keyAfter, data);
+    } else {
+      const records = [...currentRecords()].map(([r]) => r);
+      const known = db!.definedNames(records.flatMap((r) => r.functions.flatMap((fn) => fn.calls.map((c) => c.callee))), scanning);
+      for (const r of records) for (const fn of r.functions) fn.calls = fn.calls.filter((c) => defined.has(c.callee) || known.has(c.callee));
+      timing('pass A done');
+      const inferredHere = new Inferred();
+      inferredHere.absorb(inferred, (file) => scanning.has(file));
+      if (db!.answersHold(records, scanning)) {
+        // Backdating: the checked files' summaries and what they infer are what the whole-program
+        // answers were computed from; those answers hold, read row by row.
+        programView = db!.storedView();
+        answers = 'stored';
+        timing('stored answers');
+      } else {
+        // Only what the checked files' answers depend on takes part: their callers and callees, transitively.
+        const rest = db!.closure(records);
+        answers = 'closure';
+        programView = viewFromData(globalViewData([...records, ...rest], inferred, { focus: scannedPaths }));
+        timing(`global view over ${rest.length} stored files`);
+      }
+      // An editor's buffer is not the file on disk: it reads the database and leaves it alone.
+      // Only files whose summary changed (or that are new) are written: an unchanged file keeps
+      // the rows, inferred entries included, that the stored answers were computed from.
+      if (!opts.signal?.aborted && !opts.sources) {
+        const changed = db!.changedFiles(records, scanning);
+        if (changed.size) {
+          const mine = new Inferred();
+          mine.absorb(inferredHere, (file) => changed.has(file));
+          const aliasesHere = new Map([...aliasesWithOrigin()].filter(([, a]) => changed.has(a.origin)));
+          db!.writeFiles(records.filter((r) => changed.has(r.path)), mine, aliasesHere, { whole: false, scanned: changed });
+        }
+      }
     }
     summaryChunks.length = 0;
-    timing('store');
+    timing('database');
+
+    /** Every alias with the file defining it, for the database. */
+    function aliasesWithOrigin(): Map<string, { expr: Expr; origin: string }> {
+      const out = new Map<string, { expr: Expr; origin: string }>();
+      for (const [name, expr] of aliases) {
+        const origin = aliasOrigin.get(name);
+        if (origin !== undefined) out.set(name, { expr, origin });
+      }
+      return out;
+    }
 
     // Pass B (or the views of the single shard): rules.
     const check = (views: FunctionView[], program: ProgramView = programView) => {
-      for (const fv of views) {
-        addToInventory(inventory, fv);
-        // Rules see the model without inferred wrappers: a wrapper is checked as a function, not
-        // as an allocator (rules skip functions the model lists as allocators).
-        const ctx = { model, program };
-        for (const rule of rules) {
-          // A rule that throws on one function loses that function's findings of that rule, not
-          // the run: it is reported once per file, like any other file that could not be checked.
-          try {
-            for (const f of rule.check(fv, ctx)) {
-              raw.push({
-                rule: rule.id,
-                severity: rule.severity,
-                file: fv.file,
-                ...toLoc(f.at),
-                function: fv.name,
-                message: renderMessage(rule.messages[f.message], f.data),
-                related: (f.related ?? []).map((r) => ({ file: r.file ?? fv.file, line: r.at[0] + 1, column: r.at[1] + 1, message: r.note })),
-                ...fixesOf(f, fv.file),
-              });
-            }
-          } catch (e) {
-            skip(fv.file, `rule '${rule.id}' failed on '${fv.name}': ${(e as Error).message}`);
-          }
-        }
-      }
+      for (const fv of views) addToInventory(inventory, fv);
+      for (const d of checkViews(views, rules, model, program, skip)) raw.push(d);
     };
     if (single) check(single.views);
     else {
@@ -706,6 +716,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       unresolved,
       cacheHits,
       ...(memo ? { rememberedShards } : {}),
+      ...(db ? { database: { answers, reads: { ...db.reads } } } : {}),
     },
   };
   if (memoable && !opts.signal?.aborted) {
@@ -714,6 +725,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   }
   memo?.prune();
   return result;
+  }
 }
 
 /**
@@ -725,14 +737,13 @@ const SHARD_FILES = 1200;
 /** Rounds of settling: each lets a wrapper inferred late climb one call level into earlier shards. */
 const MAX_SETTLE_ROUNDS = 6;
 const SETTLE_BATCH = SHARD_FILES / 4;
-/** A scan of at least this many files rewrites the summary store (fewer: a patch, an editor). */
-const STORE_REWRITE_FILES = 2500;
 
 /**
  * Groups inputs by directory (one more path component at a time for a directory larger than a
  * shard, down to MAX_DEPTH), include/ first, merging neighbours up to `shardFiles`. Deterministic.
  */
-export function shardInputs<T extends { path: string }>(inputs: T[], shardFiles = SHARD_FILES): T[][] {
+export function shardInputs<T extends { path: string; key?: string }>(inputs: T[], shardFiles = SHARD_FILES): T[][] {
+  if (!inputs.length) return [];
   if (inputs.length <= shardFiles) return [inputs];
   // Groups by directory prefix, one more component at a time for a group larger than a shard
   // (drivers/gpu alone has 6,800 files), down to MAX_DEPTH components.
@@ -740,7 +751,7 @@ export function shardInputs<T extends { path: string }>(inputs: T[], shardFiles 
     if (list.length <= shardFiles || depth > MAX_DEPTH) return [list];
     const by = new Map<string, T[]>();
     for (const i of list) {
-      const k = i.path.split('/').slice(0, depth).join('/');
+      const k = (i.key ?? i.path).split('/').slice(0, depth).join('/');
       const l = by.get(k);
       if (l) l.push(i);
       else by.set(k, [i]);
@@ -819,9 +830,17 @@ export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: s
   for (const f of files) for (const m of f.facts.macros) if (!aliases.has(m.name)) aliases.set(m.name, m.expr);
   const withLocal = buildModel({ kernelVersion: opts.kernelVersion, treeRoot: kr?.root, treeVersion: kr?.version, aliases }).model;
   const views = files.flatMap((f) => f.facts.functions.map((fn) => analyzeFunction(fn, f.path, withLocal)));
-  // The rest of the tree, as the last scan of it left it (its callers, their contexts).
-  const store = kr && !opts.noCache ? storePath(path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir()), toolVersion(), kr.root) : undefined;
-  const rest = store && kr ? loadSummaries(store, kr.root, opts.cwd) : undefined;
-  const program = buildProgram(files, views, withLocal, rest);
+  // The rest of the tree from the program database: what inference learnt there, and the
+  // summaries of the checked functions' callers and callees, transitively.
+  const db = kr && !opts.noCache ? ProgramDb.open(databasePath(path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir()), toolVersion(), kr.root), kr.root, opts.cwd) : undefined;
+  let program: Program;
+  try {
+    const stored = db?.populated() ? db.inferred() : undefined;
+    const focus = stored ? summarizeFiles(files, views, () => withLocal) : [];
+    const rest = stored && db ? { files: db.closure(focus), inferred: stored } : undefined;
+    program = buildProgram(files, views, withLocal, rest);
+  } finally {
+    db?.close();
+  }
   return { views: program.views.filter((v) => v.file === file), model: withLocal, program };
 }

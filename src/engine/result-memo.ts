@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { codeDigest, writeAtomic } from '../program/facts-cache.js';
-import { analysisDigest } from '../program/summary-store.js';
+import { analysisDigest } from '../program/database.js';
 import type { LintResult } from './lint-types.js';
 
 const KEEP = 16;

@@ -40,6 +40,8 @@ export interface FactsInput {
   path: string;
   abs?: string;
   text?: string;
+  /** The path below the tree's (or scanned) root, whatever the spelling of `path`: names the stat index. */
+  key?: string;
 }
 
 export interface CollectedFile {
@@ -297,7 +299,7 @@ export async function collectFacts(
 function indexScope(inputs: readonly FactsInput[], opts: Pick<CollectOptions, 'cwd' | 'paths'>): string {
   // Four components: lint() splits a large directory down to that depth (drivers/gpu/drm/amd),
   // and two shards sharing one index would overwrite each other's.
-  const groups = [...new Set(inputs.map((x) => x.path.split('/').slice(0, 4).join('/')))].sort();
+  const groups = [...new Set(inputs.map((x) => (x.key ?? x.path).split('/').slice(0, 4).join('/')))].sort();
   return JSON.stringify([path.resolve(opts.cwd), ...(opts.paths ?? []), '\0', ...groups]);
 }
 
