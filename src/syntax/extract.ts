@@ -314,13 +314,18 @@ class FunctionBuilder {
 
   /**
    * A node's text as the user wrote it where kernel-idioms.ts joined a type into one identifier
-   * (`struct$foo` is `struct foo` again); annotations blanked for the parser stay blanked.
+   * (`struct$foo` is `struct foo` again) or made a string macro a literal (`"$$$$$$"` is
+   * `KERN_ERR` again); annotations blanked for the parser stay blanked.
    */
   private shown(n: SyntaxNode): string {
     const t = n.text;
     if (this.original === undefined || !t.includes('$')) return t;
+    const o = this.original;
     let r = '';
-    for (let i = 0; i < t.length; i++) r += t[i] === '$' ? this.original[n.startIndex + i] : t[i];
+    for (let i = 0; i < t.length; i++) {
+      const c = t[i];
+      r += c === '$' || (c === '"' && o[n.startIndex + i] !== '"') ? o[n.startIndex + i] : c;
+    }
     return r;
   }
 

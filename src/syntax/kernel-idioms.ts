@@ -20,6 +20,9 @@
  *   object, behind a storage class. `static` is blanked; what is left parses as the call
  *   statement it looks like (so `fn` in `DECLARE_WORK(w, fn)` is seen as a function used as a
  *   value). With one name (`static DEFINE_MUTEX(lock);`) it parses already, as a declaration.
+ * - String macros side by side before a literal (`printk(KERN_ERR PFX "failed\n")`): two
+ *   identifiers in a row are no expression, so each becomes a string literal of its length
+ *   (`"$$$$$$"`), and the run is the concatenation it is. One alone (`KERN_INFO "x"`) parses.
  * - A loop macro whose body is a single statement without braces
  *   (`for_each_online_cpu(cpu)\n\tsum += f(cpu);`), which tree-sitter reads as a declaration
  *   or an expression with a garbled tail: its name becomes `while` and blanks, a loop
@@ -56,7 +59,7 @@ const OBJECT_MACRO = /^[A-Z][A-Z0-9_]*$/;
 
 
 /** Cheap test: none of the idioms can be in a text without one of these. */
-const ANY = /\b(?:struct|union|enum|unsigned|signed|short|long|char|const|volatile|offsetof|static)\b|\*\s*[,)]|for_?each/;
+const ANY = /\b(?:struct|union|enum|unsigned|signed|short|long|char|const|volatile|offsetof|static)\b|\*\s*[,)]|for_?each|\b[A-Z][A-Z0-9_]*\s+[A-Z][A-Z0-9_]*\s+"/;
 
 interface Tok { t: string; s: number; e: number }
 interface Edit { s: number; text: string }
@@ -195,6 +198,25 @@ export function rewriteKernelIdioms(text: string): string {
       edits.push({ s: ts[nameAt], text: 'while'.padEnd(name.length) });
     }
   };
+
+  // `KERN_ERR PFX "text"`: string macros side by side before a literal.
+  for (let i = 0; i + 2 < count; i++) {
+    if (!isMacroConstant(i) || !isMacroConstant(i + 1)) continue;
+    let j = i + 1;
+    while (j + 1 < count && isMacroConstant(j + 1)) j++;
+    if (j + 1 < count && tk[j + 1] === OPAQUE && text.charCodeAt(ts[j + 1]) === 34) {
+      for (let w = i; w <= j; w++) if (te[w] - ts[w] >= 2) edits.push({ s: ts[w], text: `"${'$'.repeat(te[w] - ts[w] - 2)}"` });
+    }
+    i = j;
+  }
+  function isMacroConstant(i: number): boolean {
+    if (tk[i] !== WORD) return false;
+    for (let c = ts[i]; c < te[i]; c++) {
+      const ch = text.charCodeAt(c);
+      if (!((ch >= 65 && ch <= 90) || (ch >= 48 && ch <= 57) || ch === 95)) return false;
+    }
+    return true;
+  }
 
   let depth = 0;
   const stack: Frame[] = [];

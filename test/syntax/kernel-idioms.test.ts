@@ -145,3 +145,18 @@ describe('loop macros with an unbraced body', () => {
     expect(bad.hasErrors).toBe(true);
   });
 });
+
+describe('string macros side by side', () => {
+  test('two or more before a literal become literals of their length; one alone stays', () => {
+    expect(inBody('printk(KERN_ERR PFX "foo failed\\n");')).toBe('printk("$$$$$$" "$" "foo failed\\n");');
+    expect(parsesClean('void f(void)\n{\n\tprintk(KERN_ERR PFX "foo failed\\n");\n}\n')).toBe(true);
+    expect(inBody('printk(KERN_INFO "foo\\n");')).toBe('printk(KERN_INFO "foo\\n");');
+    expect(inBody('x = FOO_A + FOO_B;')).toBe('x = FOO_A + FOO_B;');
+  });
+
+  test('the call is extracted with the argument as written', () => {
+    const [f] = facts('void foo_warn(int e)\n{\n\tprintk(KERN_ERR PFX "foo failed %d\\n", e);\n}\n');
+    expect(f.hasErrors).toBe(false);
+    expect(f.calls[0].argText[0]).toBe('KERN_ERR PFX "foo failed %d\\n"');
+  });
+});
