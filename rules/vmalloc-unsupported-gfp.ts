@@ -1,6 +1,7 @@
-import { VMALLOC_UNSUPPORTED_ZONES, vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocTakesZones } from '../src/model/allocators.js';
+import { unsupportedReclaimModifiers, VMALLOC_UNSUPPORTED_ZONES, vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocTakesZones } from '../src/model/allocators.js';
 import { mustHaveBit, mustLackBit, type GfpValue } from '../src/model/gfp.js';
 import { oneLine } from '../src/engine/rule-helpers.js';
+import { constInt } from '../src/model/sizes.js';
 import { defineRule } from '../src/engine/rule.js';
 
 export default defineRule({
@@ -18,6 +19,10 @@ export default defineRule({
     nonBlocking:
       "'{{callee}}()' does not support non-blocking '{{gfp}}': vmalloc may sleep in alloc_vmap_area() and allocates its page tables with a blocking mask",
     zone: "'{{callee}}()' does not support the zone modifier {{zone}} in '{{gfp}}'{{hint}}",
+    retryVmalloc:
+      "'{{callee}}()' does not support {{flags}} in '{{gfp}}': vmalloc maps its pages through page tables allocated with GFP_KERNEL whatever the mask, so the call may still retry and invoke the OOM killer (only __GFP_NOFAIL of the reclaim modifiers is supported)",
+    retryKvmalloc:
+      "'{{callee}}()' does not support __GFP_NORETRY in '{{gfp}}': its kmalloc attempt adds __GFP_NORETRY itself above a page, and its vmalloc fallback, which gets the mask, maps through page tables allocated with GFP_KERNEL, so the call may still retry and invoke the OOM killer",
   },
   docs: {
     rationale:
@@ -27,14 +32,20 @@ export default defineRule({
       'supported either (9376130c390a). Non-blocking masks (`GFP_ATOMIC`, `GFP_NOWAIT`, anything without `__GFP_DIRECT_RECLAIM`) are unsupported on every ' +
       'modelled kernel: `alloc_vmap_area()` calls `might_sleep()` and the page tables are allocated with a blocking mask. Zone modifiers are not supported ' +
       '(`__vmalloc_node_range()` kernel-doc); `vmalloc_32()` is the interface for 32-bit addressable memory (spec §3.3, P19). ' +
-      '`Documentation/core-api/gfp_mask-from-fs-io.rst` still calls NOFS vmalloc a bug in 6.1 and 6.12: that text is stale since 5.17, and this rule follows the code.',
+      '`Documentation/core-api/gfp_mask-from-fs-io.rst` still calls NOFS vmalloc a bug in 6.1 and 6.12: that text is stale since 5.17, and this rule follows the code. ' +
+      'Of the reclaim modifiers vmalloc supports only `__GFP_NOFAIL` (`__vmalloc_node_range()` kernel-doc, 6.1 and 6.12): `__GFP_NORETRY` and `__GFP_RETRY_MAYFAIL` ' +
+      'reach the page allocator for the data pages only, while the page tables are allocated with `GFP_PGTABLE_KERNEL`, so the call may still retry and ' +
+      'invoke the OOM killer. kvmalloc documents `__GFP_NORETRY` as unsupported (`__GFP_RETRY_MAYFAIL` is supported): its kmalloc attempt above a page adds ' +
+      '`__GFP_NORETRY` itself, so the flag changes only the vmalloc fallback, where it is not honoured.',
     fix:
       'Before 5.17, pass `GFP_KERNEL` and wrap the call in `memalloc_nofs_save()`/`memalloc_nofs_restore()` (or the noio pair), with a comment saying which ' +
-      'lock or transaction reclaim must not re-enter. For a non-blocking context, allocate beforehand or defer to a worker; for 32-bit addressable memory, use `vmalloc_32()`.',
+      'lock or transaction reclaim must not re-enter. For a non-blocking context, allocate beforehand or defer to a worker; for 32-bit addressable memory, use `vmalloc_32()`. ' +
+      'For `__GFP_NORETRY`: drop it from a kvmalloc or vmalloc mask (kvmalloc already tries kmalloc with it), or use `kmalloc()` when failing early matters more than getting the memory.',
     limitations:
       'Only masks whose bits are known are judged: a mask from the caller (`gfp_t` parameter) counts only for the bits the function certainly adds or clears. ' +
-      'A scope entered by a caller is not seen here, so a pre-5.17 NOFS call already inside the caller\'s scope is reported.',
-    references: ['mm/vmalloc.c', 'Documentation/core-api/gfp_mask-from-fs-io.rst', 'include/linux/vmalloc.h'],
+      'A scope entered by a caller is not seen here, so a pre-5.17 NOFS call already inside the caller\'s scope is reported. ' +
+      'A kvmalloc call with a constant size of at most PAGE_SIZE never reaches vmalloc, and its `__GFP_NORETRY` is not reported.',
+    references: ['mm/vmalloc.c', 'mm/util.c', 'Documentation/core-api/gfp_mask-from-fs-io.rst', 'include/linux/vmalloc.h'],
   },
   *check(fn, { model }) {
     // The allocator's own implementation (vmalloc_32_user() passing GFP_VMALLOC32, …) is not a caller.
@@ -72,6 +83,20 @@ export default defineRule({
           yield { message: 'zone', at: a.gfpRng, data: { ...base, zone, hint } };
         }
       }
+    }
+    // Reclaim modifiers the vmalloc path does not honour, kvmalloc's fallback included: reported
+    // when every mask the call may get has them.
+    const kernel = t.masks.get('GFP_KERNEL') ?? 0;
+    for (const a of fn.allocations) {
+      if (a.spec.family !== 'vmalloc' && a.spec.family !== 'kvmalloc') continue;
+      const masks = a.gfp.kind === 'known' ? a.gfp.masks : a.gfp.kind === 'param' ? [((kernel & ~a.gfp.remove) | a.gfp.add) >>> 0] : [];
+      const sizeExpr = a.spec.sizeArg === undefined ? undefined : fn.facts.calls[a.index].args[a.spec.sizeArg];
+      const size = sizeExpr ? constInt(sizeExpr) : undefined;
+      const sets = masks.map((m) => unsupportedReclaimModifiers(model.version, a.spec.family, m, t, size));
+      const flags = sets.length ? sets.reduce((x, y) => x.filter((f) => y.includes(f))) : [];
+      if (!flags.length) continue;
+      const data = { callee: a.callee, gfp: oneLine(a.gfpText), flags: flags.join(' and ') };
+      yield { message: a.spec.family === 'kvmalloc' ? 'retryKvmalloc' : 'retryVmalloc', at: a.gfpRng, data };
     }
   },
 });

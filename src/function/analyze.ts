@@ -9,11 +9,11 @@ import type { Model } from '../model/context.js';
 import { allocatorGfp, impliedGfpText, pointerTest, type AllocFamily } from '../model/allocators.js';
 import { evalGfp, joinGfp, unknown as unknownGfp, type GfpValue } from '../model/gfp.js';
 import { lockClassFamily, restoresIrqs } from '../model/locks.js';
-import { applyScopes, isMemallocTaskFlag, type ScopeKind } from '../model/memalloc-scopes.js';
+import { applyScopes, isBranchHint, isMemallocTaskFlag, isPureTest, type ScopeKind } from '../model/memalloc-scopes.js';
 import { exprKey, identifiersOf, rootName, type Expr } from '../syntax/expr.js';
 import type { CallFact, FunctionFacts, Op, Rng } from '../syntax/facts.js';
 import type {
-  AllocSite, CallSite, CookieStore, ExecContext, ExitScope, FreeSite, FunctionView, HeldRef, OpenCodedScope,
+  AllocSite, CallSite, CookieStore, ExecContext, ExitScope, FailureReturn, FreeSite, FunctionView, HeldRef, OpenCodedScope,
   ScopeIssue, ScopeRef, ScopeRegion,
 } from './view.js';
 
@@ -36,6 +36,14 @@ const MAX_TOTAL_WORK = 10_000_000;
  * negative errno, NULL, or a variable named like an error code (`return err;`). A provider may
  * leave its scope closed there (jbd2__journal_start() returns ERR_PTR(-EROFS) before starting).
  */
+/** `return NULL;` or `return ERR_PTR(…);`: how a handle-returning function says it failed. */
+function failureReturn(value: Expr | undefined): FailureReturn | undefined {
+  const v = value?.k === 'cast' ? value.e : value;
+  if (v?.k === 'id' && v.name === 'NULL') return 'null';
+  if (v?.k === 'call' && /^ERR_(PTR|CAST)$/.test(v.fn)) return 'errptr';
+  return undefined;
+}
+
 function isErrorReturn(value: Expr | undefined): boolean {
   if (!value) return false;
   const v = value.k === 'cast' ? value.e : value;
@@ -203,6 +211,10 @@ function condLiteral(e: Expr): string | undefined {
     const inner = condLiteral(e.e);
     return inner === undefined ? undefined : negate(inner);
   }
+  // `likely(x)` is `x` (include/linux/compiler.h); `IS_ERR(h)` tests without side effects
+  // (include/linux/err.h), so two tests of one handle are one literal.
+  if (e.k === 'call' && e.args.length === 1 && isBranchHint(e.fn)) return condLiteral(e.args[0]);
+  if (e.k === 'call' && e.args.length === 1 && isPureTest(e.fn) && !hasSideEffects(e.args[0])) return exprKey(e);
   if (e.k === 'other' || hasSideEffects(e)) return undefined;
   return exprKey(e);
 }
@@ -568,7 +580,10 @@ class FunctionAnalysis {
         : outArg ? exprKey(outArg.e)
         : firstArg && firstArg.k === 'id' && this.ptrNames.has(firstArg.name) ? firstArg.name
         : name;
-      s.scopes.set(index, { v: { id: index, kind: start.kind, opener: name, rng: c.r, cookie: handle, origin: 'provider', onlyWhen: start.onlyWhen }, must: !start.someExits });
+      // A provider that opens on success only: its caller is inside the scope once the result
+      // is tested as a success (assign() attaches that test to the variable it lands in).
+      const onSuccess = !start.someExits && start.onSuccess?.length ? start.onSuccess : undefined;
+      s.scopes.set(index, { v: { id: index, kind: start.kind, opener: name, rng: c.r, cookie: handle, origin: 'provider', onlyWhen: start.onlyWhen }, must: !start.someExits && !onSuccess });
       return;
     }
     const stop = this.model.providerStop(name);
@@ -733,6 +748,24 @@ class FunctionAnalysis {
     }
   }
 
+  /**
+   * `h = provider(…)` for a provider that opens its scope on success only (ScopeProvider
+   * onSuccess): the scope the call just opened, with the branch literals under which `h` is a
+   * success (`h` non-NULL, `!IS_ERR(h)`), so that the test a caller makes turns it into a must.
+   */
+  private successTest(op: Op & { op: 'assign' }, opIndex: number, s: State): { id: number; v: ScopeFact; cond: string[] } | undefined {
+    if (op.aop !== '=' || op.r.k !== 'call') return undefined;
+    const prev = this.ops[opIndex - 1];
+    if (prev?.op !== 'call' || this.calls[prev.call].callee !== op.r.fn) return undefined;
+    const start = this.model.providerStart(op.r.fn);
+    if (!start?.onSuccess?.length || start.someExits || start.handleParam !== 'return') return undefined;
+    const t = s.scopes.get(prev.call);
+    if (!t || t.must) return undefined;
+    const cond = start.onSuccess.map((f) => (f === 'null' ? condLiteral(op.l) : negate(condLiteral({ k: 'call', fn: 'IS_ERR', args: [op.l] }) ?? '')));
+    if (cond.some((c) => !c)) return undefined;
+    return { id: prev.call, v: t.v, cond: [...new Set(cond as string[])].sort() };
+  }
+
   private assign(op: Op & { op: 'assign' }, s: State, opIndex: number): void {
     const l = op.l;
     const lk = exprKey(l);
@@ -753,10 +786,12 @@ class FunctionAnalysis {
       }
     }
     const root = rootName(l);
+    const successOf = this.successTest(op, opIndex, s);
     // `x = !x` flips what is known about x instead of forgetting it (net/core/dev.c
     // __netif_receive_skb_list() toggles pfmemalloc between its save and its restore).
     if (l.k === 'id' && op.aop === '=' && op.r.k === 'un' && op.r.op === '!' && op.r.e.k === 'id' && op.r.e.name === l.name) flipLiteral(s, l.name);
     else if (root) invalidateLiterals(s, root);
+    if (successOf) s.scopes.set(successOf.id, { v: successOf.v, must: false, cond: successOf.cond });
     // A flag set to a constant is a branch literal too: `suspend = true; save(); … if (suspend)
     // restore();` pairs up (drivers/md/md.c md_start_sync()).
     if (l.k === 'id' && op.aop === '=') {
@@ -887,7 +922,17 @@ class FunctionAnalysis {
     // (ocfs2_start_trans() returns the nested jbd2_journal_start() early).
     const escaping = new Set(this.exitScopes.map((e) => e.rng));
     for (const ex of exits) {
-      if (isErrorReturn(ex.value)) continue;
+      const failure = failureReturn(ex.value);
+      if (isErrorReturn(ex.value)) {
+        // `return NULL;` / `return ERR_PTR(…);` with the scope not (surely) open yet: the
+        // provider opens it on success only, and its callers can tell the two apart.
+        for (const e of this.exitScopes) {
+          if (!e.returned || [...ex.state.scopes.values()].some((f) => f.must && f.v.kind === e.kind && escaping.has(f.v.rng))) continue;
+          if (!failure) e.someExits = true;
+          else if (!e.failsWith?.includes(failure)) e.failsWith = [...(e.failsWith ?? []), failure].sort();
+        }
+        continue;
+      }
       for (const e of this.exitScopes) {
         if (![...ex.state.scopes.values()].some((f) => f.must && f.v.kind === e.kind && escaping.has(f.v.rng))) e.someExits = true;
       }
@@ -928,6 +973,8 @@ class FunctionAnalysis {
       else if (region.cookieStore === 'field') {
         const root = /^[A-Za-z_]\w*/.exec(region.cookie)?.[0];
         if (root !== undefined && this.paramIndex.has(root)) param = this.paramIndex.get(root);
+        // `tr->nofs_cookie = memalloc_nofs_save(); return tr;`: the handle is the result.
+        else if (root !== undefined && returned === root) isReturned = true;
       }
     } else {
       const root = /[A-Za-z_]\w*/.exec(f.cookie)?.[0];

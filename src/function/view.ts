@@ -132,7 +132,16 @@ export interface ExitScope {
   returned: boolean;
   /** Open on only some paths to an exit it reaches (opened under a condition). */
   someExits?: boolean;
+  /**
+   * How the function fails before the scope opens, when every exit without it returns NULL or
+   * an ERR_PTR (and the handle is the result): a caller that tests the result is in the scope
+   * on the success branch.
+   */
+  failsWith?: FailureReturn[];
 }
+
+/** A failure return: `return NULL;` or `return ERR_PTR(…);` (ERR_CAST too). */
+export type FailureReturn = 'null' | 'errptr';
 
 export interface FunctionView {
   file: string;

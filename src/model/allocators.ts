@@ -585,6 +585,41 @@ export function vmallocHonoursNofail(v: KernelVersion): boolean {
   return atLeast(v, 5, 17);
 }
 
+/**
+ * Reclaim modifiers the vmalloc family does not support, and why (spec §3.3). vmalloc hands the
+ * mask to the page allocator for its data pages, but maps them through page tables allocated
+ * with GFP_PGTABLE_KERNEL (`GFP_KERNEL | __GFP_ZERO`, include/asm-generic/pgalloc.h:7) whatever
+ * the mask, under at most a NOFS/NOIO scope (6.12 mm/vmalloc.c:3768): neither "fail early"
+ * (__GFP_NORETRY) nor "fail rather than OOM-kill" (__GFP_RETRY_MAYFAIL) holds. The
+ * __vmalloc_node_range() kernel-doc says so in both trees: "only __GFP_NOFAIL is supported (i.e.
+ * __GFP_NORETRY and __GFP_RETRY_MAYFAIL are not supported)" (6.12 mm/vmalloc.c:3814-3817, 6.1
+ * mm/vmalloc.c:3203-3206); page tables were GFP_KERNEL before 5.17 as well, so it holds on every
+ * modelled version.
+ *
+ * kvmalloc: "neither is the __GFP_NORETRY modifier" supported, while "__GFP_RETRY_MAYFAIL is
+ * supported" (6.12 mm/util.c:644-645, 6.1 mm/util.c:553-554). Its kmalloc attempt adds
+ * __GFP_NORETRY itself above PAGE_SIZE (6.12 kmalloc_gfp_adjust() mm/util.c:623-624, 6.1
+ * kvmalloc_node() mm/util.c:574-575), so the caller's flag changes only the vmalloc fallback,
+ * which gets the caller's mask (6.12 mm/util.c:680, 6.1 mm/util.c:606). Where the mask never
+ * reaches vmalloc (kvmallocBehaviour(): non-blocking, kmalloc-only on 4.18-5.16, at most a
+ * page) the flag is harmless and not listed.
+ */
+const UNSUPPORTED_RECLAIM_MODIFIERS: Partial<Record<AllocFamily, readonly string[]>> = {
+  vmalloc: ['__GFP_NORETRY', '__GFP_RETRY_MAYFAIL'],
+  kvmalloc: ['__GFP_NORETRY'],
+};
+
+/** The reclaim modifiers of `mask` a `family` call does not honour on `v` (see above); `size` in bytes when known. */
+export function unsupportedReclaimModifiers(v: KernelVersion, family: AllocFamily, mask: number, table: GfpTable, size?: number): string[] {
+  const flags = UNSUPPORTED_RECLAIM_MODIFIERS[family] ?? [];
+  const present = flags.filter((f) => (mask & (table.bits.get(f) ?? 0)) !== 0);
+  if (!present.length) return [];
+  if (family === 'kvmalloc' && !kvmallocBehaviour(v, mask, table, size).fallback) return [];
+  // A non-blocking mask is unsupported whole (vmallocMaskProblems()); its modifiers add nothing.
+  if (family === 'vmalloc' && isNonBlocking(mask, table)) return [];
+  return present;
+}
+
 function gfpKernelCompatible(mask: number, table: GfpTable): boolean {
   const k = table.masks.get('GFP_KERNEL') ?? 0;
   return (mask & k) === k;

@@ -237,6 +237,13 @@ export interface ScopeProvider {
    * fs/ocfs2/file.c): its caller is inside the scope on some paths, never surely.
    */
   someExits?: boolean;
+  /**
+   * Opens the scope on success only: its failure exits return NULL or an ERR_PTR before the
+   * scope opens (an inferred provider whose handle is its result). A caller is inside the scope
+   * only on the branch where it tested the result as a success (`if (IS_ERR(h)) return …;`,
+   * `if (!h) goto out;`).
+   */
+  onSuccess?: ('null' | 'errptr')[];
   /** Set for providers gfplint inferred from the scanned code, with the chain that shows it. */
   inferred?: { file: string; line: number; function: string };
   since?: [number, number];
@@ -301,4 +308,21 @@ export function transactionHandleTypes(): { type: string; isScope: boolean; note
     { type: 'struct xfs_trans', isScope: true, note: 'XFS transaction, cookie in t_pflags' },
     { type: 'struct btrfs_trans_handle', isScope: false, note: 'btrfs transactions enter no memalloc scope (fs/btrfs/transaction.c start_transaction())' },
   ];
+}
+
+/**
+ * Tests a caller makes of a handle-returning provider's result (ScopeProvider onSuccess):
+ * `IS_ERR()` and `IS_ERR_OR_NULL()` are side-effect-free tests (include/linux/err.h), and
+ * `likely()`/`unlikely()` are the value they wrap (include/linux/compiler.h), so a branch on
+ * them is a branch on the handle.
+ */
+const PURE_TESTS = new Set(['IS_ERR', 'IS_ERR_OR_NULL']);
+const BRANCH_HINTS = new Set(['likely', 'unlikely']);
+
+export function isPureTest(name: string): boolean {
+  return PURE_TESTS.has(name);
+}
+
+export function isBranchHint(name: string): boolean {
+  return BRANCH_HINTS.has(name);
 }

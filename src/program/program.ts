@@ -187,9 +187,13 @@ function inferSummaries(views: FunctionView[], base: Model, inferred: Inferred):
       // handle its caller passed in: the caller's transaction, not a new scope for the caller's caller.
       const open = v.exitScopes.find((e) => (e.kind === 'nofs' || e.kind === 'noio') && !/_restart$/.test(e.opener));
       if (open) {
+        // One that fails with NULL or an ERR_PTR before opening it opens it on success only.
+        const onSuccess = !open.someExits && open.returned && open.failsWith?.length ? open.failsWith : undefined;
+        const where = open.someExits ? ' on some paths' : onSuccess ? ` when it returns a handle (it returns ${onSuccess.map((f) => (f === 'null' ? 'NULL' : 'an ERR_PTR')).join(' or ')} before opening it)` : '';
         add(providers, {
           start: name, kind: open.kind, handleParam: open.returned ? 'return' : open.param, ...(open.someExits ? { someExits: true } : {}),
-          note: `inferred: returns with the ${open.kind} scope of '${open.opener}()' open${open.someExits ? ' on some paths' : ''} (${v.file}:${open.rng[0] + 1})`,
+          ...(onSuccess ? { onSuccess } : {}),
+          note: `inferred: returns with the ${open.kind} scope of '${open.opener}()' open${where} (${v.file}:${open.rng[0] + 1})`,
           inferred: { file: v.file, line: open.rng[0] + 1, function: name },
         });
       }

@@ -4,11 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { maskAnnotations } from '../syntax/annotations.js';
 import { compactFacts } from '../syntax/compact.js';
 import { extractFacts } from '../syntax/extract.js';
 import type { FileFacts } from '../syntax/facts.js';
 import { parseC } from '../syntax/parser.js';
+import { prepareForParse } from '../syntax/prepare.js';
 
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
@@ -55,7 +55,7 @@ export function extractSource(text: string, budgetMs: number): ExtractResult {
   const t0 = performance.now();
   const deadline = t0 + budgetMs;
   let tree;
-  const masked = maskAnnotations(text);
+  const masked = prepareForParse(text);
   try {
     tree = parseC(masked, deadline);
   } catch (e) {
@@ -63,7 +63,7 @@ export function extractSource(text: string, budgetMs: number): ExtractResult {
   }
   if (!tree) return { skip: `over the time budget while parsing (${(performance.now() - t0).toFixed(0)} ms)`, stage: 'parse', ms: performance.now() - t0 };
   try {
-    const facts = compactFacts(extractFacts(tree, masked));
+    const facts = compactFacts(extractFacts(tree, masked, text));
     const ms = performance.now() - t0;
     if (ms > budgetMs) return { skip: `over the time budget while extracting facts (${ms.toFixed(0)} ms)`, stage: 'extract', ms };
     return { facts };

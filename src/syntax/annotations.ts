@@ -15,7 +15,7 @@ const BARE = [
   '__nocfi', '__noclone', '__kprobes', '__sched', '__irq_entry', '__softirq_entry', '__bpf_kfunc', '__noreturn', '__naked',
   'noinline_for_stack', '__no_sanitize_address', '__no_kcsan', '__no_kasan_or_inline', '__nostackprotector', '__fastcall',
   // include/linux/compiler_types.h address-space and checker annotations
-  '__user', '__iomem', '__percpu', '__rcu', '__kernel', '__nocast', '__safe', '__private',
+  '__user', '__iomem', '__percpu', '__rcu', '__kernel', '__nocast', '__safe', '__private', '__force',
 ];
 const WITH_ARGS = ['__printf', '__scanf', '__section', '__alloc_size', '__realloc_size', '__cleanup', '__diagnose_as', '__acquires', '__releases', '__must_hold', '__cond_acquires'];
 
@@ -29,8 +29,17 @@ const KEPT = String.raw`\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\
 const TOKENS = new RegExp(`${KEPT}|${ANNOTATION}`, 'gm');
 const ANY = new RegExp(ANNOTATION);
 
+/**
+ * `STATIC` opening a line: a storage-class macro spelled as `static`, the same length
+ * (fs/xfs/xfs_linux.h:246 `#define STATIC static noinline`; the boot decompressors and
+ * lib/decompress_*.c define it as `static`). Read as a type name it made every xfs function
+ * declared with it a parse error, and `static` keeps the function's linkage visible.
+ */
+const STORAGE_MACRO = /^STATIC(?=[ \t]+[A-Za-z_])/gm;
+
 /** The text with annotation macros blanked (same length, same line breaks). */
 export function maskAnnotations(text: string): string {
-  if (!ANY.test(text)) return text;
-  return text.replace(TOKENS, (m) => (m.startsWith('_') || /^[a-z]/.test(m) ? m.replace(/[^\n]/g, ' ') : m));
+  const t = text.includes('STATIC') ? text.replace(STORAGE_MACRO, 'static') : text;
+  if (!ANY.test(t)) return t;
+  return t.replace(TOKENS, (m) => (m.startsWith('_') || /^[a-z]/.test(m) ? m.replace(/[^\n]/g, ' ') : m));
 }

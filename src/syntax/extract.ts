@@ -9,6 +9,7 @@ import type {
   AddressTakenFact, CallFact, CommentFact, FileFacts, FunctionFacts, MacroFact, Op, ParamFact, Rng,
 } from '../facts/facts.js';
 import { fastRoot } from './fast-tree.js';
+import { isLoopMacro } from './kernel-idioms.js';
 import type { SyntaxNode, Tree } from './parser.js';
 
 /** Deeper statement nesting than this is treated as opaque code (calls still found). */
@@ -28,10 +29,7 @@ export function rng(n: SyntaxNode): Rng {
   return [n.startPosition.row, n.startPosition.column, n.endPosition.row, n.endPosition.column];
 }
 
-/** Loop macros: `list_for_each_entry(pos, head, member) { ... }`, `for_each_cpu(cpu, mask)`, `xa_for_each(...)`. */
-export function isLoopMacro(name: string): boolean {
-  return /(^|_)for_each(_|$)|_foreach(_|$)|^for_each/.test(name) || /^(?:h?list|llist|rbtree_postorder)_for_each/.test(name);
-}
+export { isLoopMacro };
 
 /** gfplint's own annotations never explain anything about reclaim. */
 const DIRECTIVE_COMMENT = /^\/[/*]\s*(expect|todo-|gfplint-)/;
@@ -39,7 +37,12 @@ const DIRECTIVE_COMMENT = /^\/[/*]\s*(expect|todo-|gfplint-)/;
 // Locks by word ("lock", "locked", "->lock", "i_lock"), not inside "block" or "clock".
 const REASON_COMMENT = /reclaim|recurs|deadlock|nofs|noio|gfp_no|memalloc|transaction|journal|writeback|shrink|\block(s|ed|ing)?\b|_lock\b|mutex|rwsem|semaphore|fs_reclaim|__GFP_FS|low.memory|memory pressure|suspend/i;
 
-export function extractFacts(tree: Tree, text: string): FileFacts {
+/**
+ * `text` is what was parsed; `original`, when given, the file before the rewrites of
+ * prepare.ts (same length): where they differ the extractor knows a rewrite happened (a loop
+ * macro read as `while`, kernel-idioms.ts).
+ */
+export function extractFacts(tree: Tree, text: string, original?: string): FileFacts {
   const out: FileFacts = { functions: [], macros: [], addressTaken: [], exported: [], directives: [], errorCount: 0 };
   // A plain-JS copy of the tree (fast-tree.ts): same answers, ~3x faster extraction.
   const root = fastRoot(tree, text) ?? tree.rootNode;
@@ -86,7 +89,7 @@ export function extractFacts(tree: Tree, text: string): FileFacts {
   // Functions that error recovery nested inside another one's body come back through `fnNodes`.
   for (let i = 0; i < fnNodes.length; i++) {
     const { decl, body, def } = fnNodes[i];
-    const f = new FunctionBuilder(decl, body, def, text, fnNodes).build();
+    const f = new FunctionBuilder(decl, body, def, text, fnNodes, original).build();
     if (f && !fnNames.has(f.name + '@' + f.r[0])) {
       fnNames.add(f.name + '@' + f.r[0]);
       out.functions.push(f);
@@ -261,6 +264,11 @@ class FunctionBuilder {
   private blocks: BlockFrame[] = [];
   private guardCount = 0;
   private hasErrors = false;
+  /**
+   * Start offsets of the statements read as a macro loop or scoped guard head: their MISSING `;`
+   * is the extractor's own recovery, not a gap in the facts.
+   */
+  private recoveredHeads = new Set<number>();
   /** Statement depth of the statement being built (see exprCalls: statement expressions). */
   private depth = 0;
   private reasonComments: { line: number; text: string }[] = [];
@@ -268,6 +276,7 @@ class FunctionBuilder {
   constructor(
     private decl: SyntaxNode, private body: SyntaxNode, private def: SyntaxNode, private text: string,
     private nested: { decl: SyntaxNode; body: SyntaxNode; def: SyntaxNode }[] = [],
+    private original?: string,
   ) {}
 
   build(): FunctionFacts | undefined {
@@ -299,8 +308,41 @@ class FunctionBuilder {
       calls: this.calls,
       ops: this.ops,
       reasonComments: this.reasonComments,
-      hasErrors: this.hasErrors || this.body.hasError,
+      hasErrors: this.hasErrors || (this.body.hasError && this.unrecoveredError(this.body)),
     };
+  }
+
+  /**
+   * A node's text as the user wrote it where kernel-idioms.ts joined a type into one identifier
+   * (`struct$foo` is `struct foo` again) or made a string macro a literal (`"$$$$$$"` is
+   * `KERN_ERR` again); annotations blanked for the parser stay blanked.
+   */
+  private shown(n: SyntaxNode): string {
+    const t = n.text;
+    if (this.original === undefined || !t.includes('$')) return t;
+    const o = this.original;
+    let r = '';
+    for (let i = 0; i < t.length; i++) {
+      const c = t[i];
+      r += c === '$' || (c === '"' && o[n.startIndex + i] !== '"') ? o[n.startIndex + i] : c;
+    }
+    return r;
+  }
+
+  /** An ERROR or MISSING node below `n` other than the `;` of a recovered macro head. */
+  private unrecoveredError(n: SyntaxNode): boolean {
+    const stack = [n];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (x.type === 'ERROR') return true;
+      if (x.isMissing) {
+        if (x.type === ';' && x.parent && this.recoveredHeads.has(x.parent.startIndex) && x.parent.type === 'expression_statement') continue;
+        return true;
+      }
+      if (!x.hasError) continue;
+      for (let i = x.childCount - 1; i >= 0; i--) stack.push(x.child(i)!);
+    }
+    return false;
   }
 
   private findFd(): SyntaxNode | undefined {
@@ -348,6 +390,7 @@ class FunctionBuilder {
       const next = kids[i + 1];
       if (macro && next && next.type !== 'comment') {
         skipNext = next;
+        this.recoveredHeads.add(c.startIndex);
         if (macro.name === 'scoped_guard' || macro.name === 'scoped_cond_guard') this.scopedGuard(macro.call, next, depth);
         else this.macroLoop(macro.call, next, depth);
         continue;
@@ -440,9 +483,18 @@ class FunctionBuilder {
         if (c) this.stmt(c, depth + 1);
         return;
       }
-      case 'while_statement':
-        this.loop(n.childForFieldName('condition') ?? undefined, n.childForFieldName('body')!, undefined, depth, false);
+      case 'while_statement': {
+        const cond = n.childForFieldName('condition') ?? undefined;
+        // A loop macro with an unbraced body, rewritten to `while` for the parser: the macro loop
+        // it is, as macroLoop() reads a braced one.
+        if (this.original !== undefined && cond && !this.original.startsWith('while', n.startIndex)) {
+          this.exprCalls(cond);
+          this.loop(undefined, n.childForFieldName('body')!, undefined, depth, false);
+          return;
+        }
+        this.loop(cond, n.childForFieldName('body')!, undefined, depth, false);
         return;
+      }
       case 'do_statement':
         this.loop(n.childForFieldName('condition') ?? undefined, n.childForFieldName('body')!, undefined, depth, true);
         return;
@@ -759,7 +811,10 @@ class FunctionBuilder {
     const call: CallFact = {
       callee,
       args: args.map((a) => this.expr(a, 0)),
-      argText: args.map((a) => a.text.length > 200 ? a.text.slice(0, 200) + '…' : a.text),
+      argText: args.map((a) => {
+        const t = this.shown(a);
+        return t.length > 200 ? t.slice(0, 200) + '…' : t;
+      }),
       argRng: args.map(rng),
       r: rng(n),
     };

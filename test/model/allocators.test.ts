@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   allocatorGfp, allocatorNames, allocMaySleep, dropsLockToAllocate, freeMatches, freeMismatch, impliedGfpText, impliedMaskByDesign, kvmallocMiss, nofailHighOrderWarning, pointerTest, kvmallocBehaviour, lookupAllocator, lookupFree, nofailProblems,
-  vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocMaskProblems, xfsKmFlagsToGfp,
+  unsupportedReclaimModifiers, vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocMaskProblems, xfsKmFlagsToGfp,
 } from '../../src/model/allocators.js';
 import { parseCExpr } from '../../src/facts/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
@@ -323,5 +323,38 @@ describe('version facts the rules report', () => {
   it('nofailHighOrderWarning: the slow path since 6.12, rmqueue() before', () => {
     expect(nofailHighOrderWarning(V612)).toMatch(/__alloc_pages_slowpath/);
     expect(nofailHighOrderWarning(V61)).toMatch(/rmqueue/);
+  });
+});
+
+describe('reclaim modifiers the vmalloc path does not honour (§3.3, kvmalloc §3.2)', () => {
+  const NORETRY = 0x10000;
+  const NOWAIT = 0x800;
+
+  it.each([
+    [V61, t61], [V612, t612], [ver(5, 10), builtinGfpTable(ver(5, 10))],
+  ])('vmalloc: __GFP_NORETRY and __GFP_RETRY_MAYFAIL are unsupported, __GFP_NOFAIL is not listed (%o)', (v, t) => {
+    expect(unsupportedReclaimModifiers(v, 'vmalloc', KERNEL | NORETRY, t)).toEqual(['__GFP_NORETRY']);
+    expect(unsupportedReclaimModifiers(v, 'vmalloc', KERNEL | MAYFAIL | NORETRY, t)).toEqual(['__GFP_NORETRY', '__GFP_RETRY_MAYFAIL']);
+    expect(unsupportedReclaimModifiers(v, 'vmalloc', KERNEL | NOFAIL, t)).toEqual([]);
+    expect(unsupportedReclaimModifiers(v, 'vmalloc', KERNEL, t)).toEqual([]);
+  });
+
+  it('a non-blocking vmalloc mask is unsupported whole; its modifiers are not listed again', () => {
+    expect(unsupportedReclaimModifiers(V612, 'vmalloc', NOWAIT | NORETRY, t612)).toEqual([]);
+  });
+
+  it('kvmalloc: __GFP_NORETRY only, and only where the mask reaches the vmalloc fallback', () => {
+    expect(unsupportedReclaimModifiers(V612, 'kvmalloc', KERNEL | NORETRY, t612)).toEqual(['__GFP_NORETRY']);
+    expect(unsupportedReclaimModifiers(V61, 'kvmalloc', KERNEL | NORETRY, t61)).toEqual(['__GFP_NORETRY']);
+    expect(unsupportedReclaimModifiers(V612, 'kvmalloc', KERNEL | MAYFAIL, t612)).toEqual([]);
+    expect(unsupportedReclaimModifiers(V612, 'kvmalloc', KERNEL | NORETRY, t612, 128)).toEqual([]);
+    expect(unsupportedReclaimModifiers(V612, 'kvmalloc', NOWAIT | NORETRY, t612)).toEqual([]);
+    // 4.18–5.16: a mask that is not GFP_KERNEL-compatible gets kmalloc only (ce91f6ee5b3b).
+    expect(unsupportedReclaimModifiers(ver(5, 10), 'kvmalloc', NOFS | NORETRY, builtinGfpTable(ver(5, 10)))).toEqual([]);
+    expect(unsupportedReclaimModifiers(V612, 'kvmalloc', NOFS | NORETRY, t612)).toEqual(['__GFP_NORETRY']);
+  });
+
+  it('other families have no such list', () => {
+    expect(unsupportedReclaimModifiers(V612, 'kmalloc', KERNEL | NORETRY, t612)).toEqual([]);
   });
 });

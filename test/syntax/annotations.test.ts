@@ -63,3 +63,18 @@ describe('extraction of annotated functions', () => {
     expect(byName.get('foo_init')!.nameRng[1]).toBe(18);
   });
 });
+
+describe('storage-class and cast annotations', () => {
+  test('STATIC opening a line is static, the same length; elsewhere it stays', () => {
+    const src = 'STATIC int\nfoo_get(struct foo *f)\n{\n\treturn FOO_STATIC;\n}\nint x = STATIC_KEY;\n';
+    const masked = maskAnnotations(src);
+    expect(masked).toBe(src.replace('STATIC int', 'static int'));
+    const ex = extractSource(src, 5000);
+    if ('skip' in ex) throw new Error(ex.skip);
+    expect(ex.facts.functions.map((f) => [f.name, f.isStatic, f.hasErrors])).toEqual([['foo_get', true, false]]);
+  });
+
+  test('__force in a cast is blanked', () => {
+    expect(maskAnnotations('x = (__force u32)y;')).toBe('x = (        u32)y;');
+  });
+});
