@@ -32,17 +32,17 @@ interface Site {
 }
 
 /**
- * What a caller may have asked for that the constant mask ignores (Documentation/core-api/
- * gfp_mask-from-fs-io.rst, memory-allocation.rst): GFP_NOFS, GFP_NOIO, or a non-blocking mask.
+ * What a caller's mask asks for that the constant mask `site` ignores (Documentation/core-api/
+ * gfp_mask-from-fs-io.rst, memory-allocation.rst): no reclaim into the filesystem (GFP_NOFS), no
+ * I/O (GFP_NOIO), or no sleeping at all. An allocator that always sleeps (vmalloc) cannot serve a
+ * non-blocking caller whatever mask it gets: only the reclaim constraints count there.
  */
-function ignoredCallerMasks(model: Model, effective: number, alwaysSleeps: boolean): string[] {
-  const out: string[] = [];
-  if (effective & bitOf(model, '__GFP_FS')) out.push('GFP_NOFS');
-  if (effective & (bitOf(model, '__GFP_FS') | bitOf(model, '__GFP_IO'))) out.push('GFP_NOIO');
-  // An allocator that always sleeps (vmalloc) cannot serve a non-blocking caller whatever mask it
-  // gets: only the reclaim constraints matter there, and a scope can supply them.
-  if (!alwaysSleeps && effective & bitOf(model, '__GFP_DIRECT_RECLAIM')) out.push('GFP_ATOMIC');
-  return out;
+function ignoredBy(model: Model, caller: number, site: number, alwaysSleeps: boolean): string | undefined {
+  const lacks = (name: string) => (site & bitOf(model, name)) !== 0 && (caller & bitOf(model, name)) === 0;
+  if (!alwaysSleeps && lacks('__GFP_DIRECT_RECLAIM')) return 'sleep';
+  if (lacks('__GFP_IO')) return 'start I/O';
+  if (lacks('__GFP_FS')) return 'recurse into the filesystem';
+  return undefined;
 }
 
 function orList(xs: string[]): string {
@@ -51,30 +51,34 @@ function orList(xs: string[]): string {
 
 export default defineRule({
   id: 'gfp-param-ignored',
-  summary: 'Reports functions that take a gfp_t parameter but allocate with a constant mask that allows more than the caller may have asked for',
+  summary: 'Reports allocations with a constant mask in functions whose callers pass a stricter mask in a gfp_t parameter',
   severity: 'warning',
   confidence: 'medium',
   recommended: true,
-  scope: 'function',
+  scope: 'program',
   messages: {
     constant:
-      "'{{callee}}()' uses '{{gfp}}' although '{{fn}}()' takes the caller's mask in '{{param}}': a caller passing {{callers}} is ignored here",
+      "'{{caller}}()' passes '{{mask}}' via '{{via}}()' into '{{param}}', but '{{callee}}()' here uses '{{gfp}}', which may {{what}}{{more}}",
     implied:
-      "'{{callee}}()' always allocates with '{{gfp}}' although '{{fn}}()' takes the caller's mask in '{{param}}': a caller passing {{callers}} is ignored here",
+      "'{{caller}}()' passes '{{mask}}' via '{{via}}()' into '{{param}}', but '{{callee}}()' here always allocates with '{{gfp}}', which may {{what}}{{more}}",
   },
   docs: {
     rationale:
       'A `gfp_t` parameter says the caller knows the context: it passes `GFP_NOFS` under a filesystem lock or transaction, `GFP_NOIO` on the block I/O path, ' +
       '`GFP_ATOMIC` under a spinlock. An allocation in the same function with a hard-coded `GFP_KERNEL` throws that away: reclaim may recurse into the ' +
       'filesystem or start I/O (deadlock), or the call sleeps in atomic context (spec §6(d): `kstrdup_quotable_cmdline()`, `ttm_pool_alloc_page()`, ' +
-      '`__iommu_dma_alloc_pages()`, …). Allocators without a mask argument count with their implied mask (`vmalloc()` is `GFP_KERNEL`). A constant at least ' +
-      'as strict as any caller (`GFP_NOWAIT`, `GFP_ATOMIC`) is fine, and so is a mask computed from the parameter.',
+      '`__iommu_dma_alloc_pages()`, …). Allocators without a mask argument count with their implied mask (`vmalloc()` is `GFP_KERNEL`). ' +
+      'The rule follows the known callers (through functions that pass their own `gfp_t` on, and `ops->fn()` slots) and reports only when one of them ' +
+      'writes a mask that forbids something the constant allows; the message names that caller, its mask and the call it goes through. A constant at ' +
+      'least as strict as every caller (`GFP_NOWAIT`, `GFP_ATOMIC`), a mask computed from the parameter, and a parameter whose callers all pass the same ' +
+      'reclaim bits as the constant (a zone or page-placement choice such as `GFP_DMA32` or `__GFP_ZERO`) are fine.',
     fix:
       'Pass the parameter (or a mask derived from it: `gfp | __GFP_ZERO`, `gfp & ~__GFP_HIGHMEM`). For allocators without a mask argument, use the variant ' +
       'that takes one (`__vmalloc(size, gfp)`) or enter `memalloc_nofs_save()`/`memalloc_noio_save()` around the call.',
     limitations:
       'Functions that inspect the parameter in a condition (`if (gfpflags_allow_blocking(gfp))`) are skipped whole: the constant may sit on the branch that ' +
-      'already knows the caller\'s context. Whether any caller really passes a restricted mask is not checked; a caller\'s memalloc scope is not seen here. ' +
+      'already knows the caller\'s context. A function whose callers are not known (callbacks, exported functions called only from other trees) ' +
+      'is not reported: without a real caller the ignored constraint is only hypothetical. Masks kept in locals or fields on the way are not followed. ' +
       'A parameter the function never passes to a call (unused, or only stored, e.g. through `mapping_set_gfp_mask()`) is not taken as the caller\'s context. ' +
       'Allocation wrappers count only when the interprocedural summaries know them.',
     references: ['Documentation/core-api/gfp_mask-from-fs-io.rst', 'Documentation/core-api/memory-allocation.rst', 'include/linux/gfp_types.h'],
@@ -89,7 +93,6 @@ export default defineRule({
       return fn.facts.calls.some((c) => !MASK_SETTERS.has(c.callee) && c.args.some((a) => [...identifiersOf(a)].some((n) => derived.has(n))));
     });
     if (!params.length || params.some((name) => inspects(fn.facts.ops, derivedFrom(fn.facts.ops, name)))) return;
-    const param = params.join("' or '");
     const sites: Site[] = fn.allocations.map((a) => ({
       callee: a.callee,
       spec: a.spec,
@@ -115,18 +118,30 @@ export default defineRule({
         at: c.call.argRng[wraps],
       });
     }
+    const called = program.calledIn(fn);
+    const passes = (called?.gfpCallers ?? []).filter((g) => params.includes(fn.facts.params[g.param]?.name ?? '')).flatMap((g) => g.passes.map((p) => ({ ...p, param: fn.facts.params[g.param].name })));
+    if (!passes.length) return;
     for (const s of sites) {
       if (s.gfp.kind !== 'known' || !s.gfp.masks.length) continue;
       if (s.implied && (IMPLIED_BY_DESIGN.has(s.spec?.name ?? '') || /mapping_gfp_mask/.test(s.gfpText))) continue;
       const alwaysSleeps = s.spec?.sleeps === 'always';
-      // Every possible mask must ignore something: `blocking ? GFP_KERNEL : GFP_ATOMIC` is a choice.
-      const ignored = s.gfp.masks.map((m) => ignoredCallerMasks(model, applyScopes(m, s.scopes, model.table), alwaysSleeps));
-      if (ignored.some((x) => !x.length)) continue;
-      const callers = orList([...new Set(ignored.flat())]);
+      const effective = s.gfp.masks.map((m) => applyScopes(m, s.scopes, model.table));
+      // A caller whose every possible mask forbids something every possible constant allows:
+      // `blocking ? GFP_KERNEL : GFP_ATOMIC` is a choice, and so is a caller's `nofs ? GFP_NOFS : GFP_KERNEL`.
+      const ignoring = passes
+        .map((p) => ({ p, what: p.masks.map((cm) => effective.map((m) => ignoredBy(model, cm, m, alwaysSleeps))).flat() }))
+        .filter((x) => x.what.every((w) => w !== undefined));
+      if (!ignoring.length) continue;
+      const first = ignoring[0];
+      const others = new Set(ignoring.slice(1).map((x) => x.p.caller).filter((c) => c !== first.p.caller));
       yield {
         message: s.implied ? 'implied' : 'constant',
         at: s.at,
-        data: { callee: s.callee, gfp: oneLine(s.gfpText), fn: fn.name, param, callers },
+        data: {
+          callee: s.callee, gfp: oneLine(s.gfpText), param: first.p.param, caller: first.p.caller, via: first.p.via, mask: first.p.text,
+          what: first.what[0], more: others.size ? ` (${others.size} more caller${others.size > 1 ? 's' : ''} with a stricter mask: ${orList([...others].slice(0, 3).map((c) => `'${c}()'`))}${others.size > 3 ? ', …' : ''})` : '',
+        },
+        related: first.p.chain.map((w) => ({ at: w.rng, file: w.file, note: w.note })),
       };
     }
   },
