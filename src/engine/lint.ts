@@ -608,7 +608,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
             for (const f of rule.check(fv, ctx)) {
               raw.push({
                 rule: rule.id,
-                severity: rule.severity,
+                severity: f.severity ?? rule.severity,
                 file: fv.file,
                 ...toLoc(f.at),
                 function: fv.name,

@@ -62,6 +62,7 @@ const ALLOCATES = 4;
 const RELEASES_LOCKS = 8;
 const EXPORTED = 16;
 const UNKNOWN_CALLERS = 32;
+const WRITES_TASK_FLAGS = 64;
 // Call-site flags.
 const SITE_PRECISE = 1;
 const SITE_ALWAYS = 2;
@@ -159,7 +160,7 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
       fnFile.push(file);
       fnName.push(name);
       for (const x of fn.nameRng) fnRng.push(x);
-      fnFlags.push((fn.isStatic ? STATIC : 0) | (fn.precise ? PRECISE : 0) | (fn.allocates ? ALLOCATES : 0) | (fn.releasesLocks ? RELEASES_LOCKS : 0));
+      fnFlags.push((fn.isStatic ? STATIC : 0) | (fn.precise ? PRECISE : 0) | (fn.allocates ? ALLOCATES : 0) | (fn.releasesLocks ? RELEASES_LOCKS : 0) | (fn.writesTaskFlags ? WRITES_TASK_FLAGS : 0));
       fnSiteStart.push(siteFn.length);
       if (fn.sleeps) g.sleeps.set(f, fn.sleeps);
       if (fn.gfpParams) g.gfpParams.set(f, fn.gfpParams);
@@ -396,7 +397,7 @@ export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: I
 export function globalViewData(files: Iterable<FileSummaryRecord>, inferred?: Inferred, opts: { everyFunction?: boolean; focus?: ReadonlySet<string> } = {}): ViewData {
   const g = buildGraph(files);
   const active = focusNodes(g, opts.focus);
-  const wanted = (f: number) => g.has(f, ALLOCATES) || opts.everyFunction === true;
+  const wanted = (f: number) => g.has(f, ALLOCATES) || g.has(f, WRITES_TASK_FLAGS) || opts.everyFunction === true;
   const contexts = propagateContexts(g, active, wanted);
   const sleeps = maySleepSummaries(g, active);
   // Keep only what rules ask, so that the graph can go before pass B: the contexts of functions

@@ -247,6 +247,8 @@ export interface FnSummaryRecord {
   /** It has allocation sites: rules ask for its calling contexts. */
   allocates: boolean;
   calls: SiteSummary[];
+  /** It writes PF_MEMALLOC* task flags by hand: scope-open-coded asks for its callers. */
+  writesTaskFlags?: true;
   /** Indexes of its `gfp_t` parameters; absent when none. */
   gfpParams?: number[];
   /** Calls that hand a gfp mask to a function that is not the model's own API; absent when none. */
@@ -362,6 +364,7 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
     releasesLocks: v.releasesCallersLock || v.facts.calls.some((c) => RELEASES.test(c.callee)),
     calls,
   };
+  if (v.openCoded.length) out.writesTaskFlags = true;
   if (v.gfpParams.length) out.gfpParams = v.gfpParams.map((p) => p.index);
   const passes = gfpPasses(v, model);
   if (passes.length) out.gfpPasses = passes;
