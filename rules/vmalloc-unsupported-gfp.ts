@@ -1,6 +1,8 @@
 import { vmallocHonoursNofail, vmallocHonoursNofsNoio } from '../src/model/allocators.js';
 import { mustHaveBit, mustLackBit, type GfpValue } from '../src/model/gfp.js';
-import { oneLine } from '../src/engine/rule-helpers.js';
+import { describeGfp, oneLine } from '../src/engine/rule-helpers.js';
+import type { Model } from '../src/model/context.js';
+import type { AllocSite } from '../src/function/view.js';
 import { defineRule } from '../src/engine/rule.js';
 
 /**
@@ -20,11 +22,11 @@ export default defineRule({
   scope: 'function',
   messages: {
     nofsNoio:
-      "on {{version}} '{{callee}}()' ignores the {{kind}} part of '{{gfp}}': vmalloc allocates its page tables with GFP_KERNEL before 5.17, so reclaim may still recurse into {{into}}",
-    nofail: "on {{version}} '{{callee}}()' does not support __GFP_NOFAIL in '{{gfp}}': vmalloc can still fail before 5.17",
+      "on {{version}} '{{callee}}()' ignores the {{kind}} part of '{{gfp}}'{{valueOf}}: vmalloc allocates its page tables with GFP_KERNEL before 5.17, so reclaim may still recurse into {{into}}",
+    nofail: "on {{version}} '{{callee}}()' does not support __GFP_NOFAIL in '{{gfp}}'{{valueOf}}: vmalloc can still fail before 5.17",
     nonBlocking:
-      "'{{callee}}()' does not support non-blocking '{{gfp}}': vmalloc may sleep in alloc_vmap_area() and allocates its page tables with a blocking mask",
-    zone: "'{{callee}}()' does not support the zone modifier {{zone}} in '{{gfp}}'{{hint}}",
+      "'{{callee}}()' does not support non-blocking '{{gfp}}'{{valueOf}}: vmalloc may sleep in alloc_vmap_area() and allocates its page tables with a blocking mask{{context}}",
+    zone: "'{{callee}}()' does not support the zone modifier {{zone}} in '{{gfp}}'{{valueOf}}{{hint}}",
   },
   docs: {
     rationale:
@@ -40,21 +42,36 @@ export default defineRule({
       'lock or transaction reclaim must not re-enter. For a non-blocking context, allocate beforehand or defer to a worker; for 32-bit addressable memory, use `vmalloc_32()`.',
     limitations:
       'Only masks whose bits are known are judged: a mask from the caller (`gfp_t` parameter) counts only for the bits the function certainly adds or clears. ' +
-      'A scope entered by a caller is not seen here, so a pre-5.17 NOFS call already inside the caller\'s scope is reported.',
+      'A scope entered by a caller is not seen here, so a pre-5.17 NOFS call already inside the caller\'s scope is reported. ' +
+      'A non-blocking mask is not reported in a function that has known callers, none of them in an atomic section (boot-time hash tables ' +
+      'pass `GFP_ATOMIC` to mean "fail fast"): vmalloc sleeps there, which is allowed.',
     references: ['mm/vmalloc.c', 'Documentation/core-api/gfp_mask-from-fs-io.rst', 'include/linux/vmalloc.h'],
   },
-  *check(fn, { model }) {
+  *check(fn, { model, program }) {
     // The allocator's own implementation (vmalloc_32_user() passing GFP_VMALLOC32, …) is not a caller.
     if (model.allocator(fn.name)) return;
     const t = model.table;
     const must = (v: GfpValue, pred: (v: GfpValue) => boolean) => v.kind !== 'unknown' && pred(v);
     for (const a of fn.allocations) {
       if (a.spec.family !== 'vmalloc') continue;
-      const gfp = oneLine(a.gfpText);
-      const base = { callee: a.callee, gfp, version: model.versionText };
+      const base = { callee: a.callee, version: model.versionText, ...shownMask(model, a) };
       // Scopes never add bits (spec §2.4): the written mask decides whether the call can block.
       const nonBlocking = must(a.gfp, (v) => mustLackBit(v, '__GFP_DIRECT_RECLAIM', t));
-      if (nonBlocking) yield { message: 'nonBlocking', at: a.gfpRng, data: base };
+      if (nonBlocking) {
+        // A non-blocking mask in a function whose known callers all may sleep, with no atomic
+        // section here (mm/mm_init.c alloc_large_system_hash() at boot), asks vmalloc to fail
+        // fast, which it cannot: that is no sleep in atomic context.
+        const atomicHere = a.ctx.mayHeld.find((h) => h.atomic);
+        const called = program.calledIn(fn);
+        const sleepable = !atomicHere && called !== undefined && called.knownCallers > 0 && !called.atomicWitness;
+        if (!sleepable) {
+          const context = atomicHere ? ` (here inside '${atomicHere.what}': ${atomicHere.reason})` : called?.atomicWitness ? ` (${called.atomicWitness[called.atomicWitness.length - 1].note})` : '';
+          yield {
+            message: 'nonBlocking', at: a.gfpRng, data: { ...base, context },
+            related: called?.atomicWitness?.map((w) => ({ at: w.rng, file: w.file, note: w.note })),
+          };
+        }
+      }
       if (!vmallocHonoursNofsNoio(model.version) && !nonBlocking && a.ctx.precise) {
         const noFs = must(a.gfp, (v) => mustLackBit(v, '__GFP_FS', t));
         const noIo = must(a.gfp, (v) => mustLackBit(v, '__GFP_IO', t));
@@ -83,3 +100,11 @@ export default defineRule({
     }
   },
 });
+
+/** The mask as written, with its value when the text is a variable (`gfp_flags`, which is GFP_ATOMIC). */
+function shownMask(model: Model, a: AllocSite): { gfp: string; valueOf: string } {
+  const text = oneLine(a.gfpText);
+  const named = /^[A-Za-z_]\w*$/.test(text) && !model.table.masks.has(text) && !model.table.bits.has(text);
+  if (!named || a.gfp.kind !== 'known') return { gfp: text, valueOf: '' };
+  return { gfp: describeGfp(model, a.gfp), valueOf: ` (the value of '${text}')` };
+}
