@@ -99,6 +99,8 @@ class Graph {
   callerSite!: Int32Array;
   /** gfp_t parameter indexes, of the functions that have some. */
   readonly gfpParams = new Map<number, number[]>();
+  /** Functions with gfp_t parameters that also allocate with a constant mask: their callers' masks are answered. */
+  readonly constantMask = new Set<number>();
   /** Masks handed to f, by the calling function (direct calls by name, indirect ones by ops slot). */
   readonly gfpPassesInto = new Map<number, { from: number; pass: GfpPassSummary }[]>();
 
@@ -164,6 +166,7 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
       fnSiteStart.push(siteFn.length);
       if (fn.sleeps) g.sleeps.set(f, fn.sleeps);
       if (fn.gfpParams) g.gfpParams.set(f, fn.gfpParams);
+      if (fn.constantMask) g.constantMask.add(f);
       for (const p of fn.gfpPasses ?? []) gfpPasses.push({ from: f, pass: p });
       if (fn.transaction) g.transaction.set(f, fn.transaction);
       if (fn.isStatic && !inHeader) {
@@ -295,7 +298,7 @@ function linkGfpPasses(g: Graph, passes: { from: number; pass: GfpPassSummary }[
 }
 
 /** Most callers' masks kept per parameter: enough to name a differing one, bounded for the view's size. */
-const MAX_GFP_CALLERS = 24;
+const MAX_GFP_CALLERS = 12;
 
 /**
  * The masks known callers write that reach parameter `param` of f, following callers that pass
@@ -415,7 +418,7 @@ export function globalViewData(files: Iterable<FileSummaryRecord>, inferred?: In
       callers.push(g.siteWitness(site, `'${g.name(g.siteFn[site])}()' calls '${g.name(f)}()' here`));
     }
     if (callers.length) ctx.callerSites = callers;
-    const gfpCallers = (g.gfpParams.get(f) ?? []).map((param) => ({ param, passes: gfpCallersOf(g, f, param) })).filter((x) => x.passes.length);
+    const gfpCallers = (g.constantMask.has(f) ? g.gfpParams.get(f) ?? [] : []).map((param) => ({ param, passes: gfpCallersOf(g, f, param) })).filter((x) => x.passes.length);
     if (gfpCallers.length) ctx.gfpCallers = gfpCallers;
     called.push([nodeKey(g.file(f), g.name(f), g.fnRng[4 * f]), ctx]);
   }

@@ -255,6 +255,8 @@ export interface FnSummaryRecord {
   writesTaskFlags?: true;
   /** Indexes of its `gfp_t` parameters; absent when none. */
   gfpParams?: number[];
+  /** It also allocates with a constant mask: gfp-param-ignored asks what its callers pass. */
+  constantMask?: true;
   /** Calls that hand a gfp mask to a function that is not the model's own API; absent when none. */
   gfpPasses?: GfpPassSummary[];
 }
@@ -370,6 +372,7 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
   };
   if (v.openCoded.length) out.writesTaskFlags = true;
   if (v.gfpParams.length) out.gfpParams = v.gfpParams.map((p) => p.index);
+  if (v.gfpParams.length && v.allocations.some((a) => a.gfp.kind === 'known')) out.constantMask = true;
   const passes = gfpPasses(v, model);
   if (passes.length) out.gfpPasses = passes;
   const t = [...v.facts.params, ...v.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type));
