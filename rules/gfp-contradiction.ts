@@ -23,7 +23,7 @@ export default defineRule({
   scope: 'function',
   startsFrom: ['allocations'],
   messages: {
-    widened: "'{{gfp}}' is just '{{wide}}': OR-ing '{{narrow}}' into it cannot clear {{lost}}, so the {{narrow}} intent is lost",
+    widened: "'{{gfp}}' is just '{{wide}}': OR-ing '{{narrow}}' into it cannot clear {{lost}}; drop the redundant '{{narrow}}'",
     retry: "'{{gfp}}' asks for both __GFP_NORETRY and __GFP_RETRY_MAYFAIL",
     atomicReclaim: "'{{gfp}}' combines __GFP_ATOMIC with __GFP_DIRECT_RECLAIM: the page allocator warns and drops __GFP_ATOMIC",
     zone: "'{{gfp}}' passes {{zone}} to '{{callee}}()', which ignores it: slab has no such caches and warns 'Unexpected gfp'",
@@ -35,7 +35,8 @@ export default defineRule({
       '`__GFP_NORETRY` (fail early) and `__GFP_RETRY_MAYFAIL` (try hard) are opposite failure policies (spec §1.3, §4). ' +
       'In 6.1, `__GFP_ATOMIC` with direct reclaim makes `__alloc_pages_slowpath()` warn (spec §3.4). Slab ignores `__GFP_DMA32` and `__GFP_HIGHMEM` and warns ' +
       '(`GFP_SLAB_BUG_MASK`, mm/slab_common.c). Clearing `__GFP_IO` but not `__GFP_FS` is a mask `current_gfp_context()` never produces (spec §1.3).',
-    fix: 'Pick one mask: `GFP_NOFS` (or a scope) when reclaim must not enter the filesystem; one failure policy; `dma_alloc_*()` or the page allocator for zone constraints; clear `__GFP_FS` together with `__GFP_IO`.',
+    fix: 'Drop the redundant flag: the mask already behaves as the wider one, and a memalloc scope (a transaction\'s, say) still narrows it at run time. ' +
+      'Where reclaim really must not enter the filesystem or start I/O, use `GFP_NOFS`/`GFP_NOIO` alone or a scope. Otherwise pick one mask: one failure policy; `dma_alloc_*()` or the page allocator for zone constraints; clear `__GFP_FS` together with `__GFP_IO`.',
     references: ['include/linux/gfp_types.h', 'Documentation/core-api/memory-allocation.rst', 'mm/slab_common.c'],
   },
   *check(fn, { model }) {

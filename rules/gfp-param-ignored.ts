@@ -1,7 +1,7 @@
 import { oneLine } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
 import { impliedMaskByDesign, type AllocatorSpec } from '../src/model/allocators.js';
-import { callerMasksOverridden, evalGfp, isNonContextFlag, storesGfpMask, type GfpValue } from '../src/model/gfp.js';
+import { callerConstraintIgnored, evalGfp, isNonContextFlag, storesGfpMask, type GfpValue } from '../src/model/gfp.js';
 import { applyScopes, type ScopeKind } from '../src/model/memalloc-scopes.js';
 import { identifiersOf, type Expr } from '../src/facts/expr.js';
 import type { FunctionFacts, Rng } from '../src/facts/facts.js';
@@ -22,31 +22,35 @@ function orList(xs: string[]): string {
 
 export default defineRule({
   id: 'gfp-param-ignored',
-  summary: 'Reports functions that take a gfp_t parameter but allocate with a constant mask that allows more than the caller may have asked for',
+  summary: 'Reports allocations with a constant mask in functions whose callers pass a stricter mask in a gfp_t parameter',
   severity: 'warning',
   confidence: 'medium',
   recommended: true,
-  scope: 'function',
+  scope: 'program',
   startsFrom: ['gfpParams'],
   messages: {
     constant:
-      "'{{callee}}()' uses '{{gfp}}' although '{{fn}}()' takes the caller's mask in '{{param}}': a caller passing {{callers}} is ignored here",
+      "'{{caller}}()' passes '{{mask}}' via '{{via}}()' into '{{param}}', but '{{callee}}()' here uses '{{gfp}}', which may {{what}}{{more}}",
     implied:
-      "'{{callee}}()' always allocates with '{{gfp}}' although '{{fn}}()' takes the caller's mask in '{{param}}': a caller passing {{callers}} is ignored here",
+      "'{{caller}}()' passes '{{mask}}' via '{{via}}()' into '{{param}}', but '{{callee}}()' here always allocates with '{{gfp}}', which may {{what}}{{more}}",
   },
   docs: {
     rationale:
       'A `gfp_t` parameter says the caller knows the context: it passes `GFP_NOFS` under a filesystem lock or transaction, `GFP_NOIO` on the block I/O path, ' +
       '`GFP_ATOMIC` under a spinlock. An allocation in the same function with a hard-coded `GFP_KERNEL` throws that away: reclaim may recurse into the ' +
       'filesystem or start I/O (deadlock), or the call sleeps in atomic context (spec §6(d): `kstrdup_quotable_cmdline()`, `ttm_pool_alloc_page()`, ' +
-      '`__iommu_dma_alloc_pages()`, …). Allocators without a mask argument count with their implied mask (`vmalloc()` is `GFP_KERNEL`). A constant at least ' +
-      'as strict as any caller (`GFP_NOWAIT`, `GFP_ATOMIC`) is fine, and so is a mask computed from the parameter.',
+      '`__iommu_dma_alloc_pages()`, …). Allocators without a mask argument count with their implied mask (`vmalloc()` is `GFP_KERNEL`). ' +
+      'The rule follows the known callers (through functions that pass their own `gfp_t` on, and `ops->fn()` slots) and reports only when one of them ' +
+      'writes a mask that forbids something the constant allows; the message names that caller, its mask and the call it goes through. A constant at ' +
+      'least as strict as every caller (`GFP_NOWAIT`, `GFP_ATOMIC`), a mask computed from the parameter, and a parameter whose callers all pass the same ' +
+      'reclaim bits as the constant (a zone or page-placement choice such as `GFP_DMA32` or `__GFP_ZERO`) are fine.',
     fix:
       'Pass the parameter (or a mask derived from it: `gfp | __GFP_ZERO`, `gfp & ~__GFP_HIGHMEM`). For allocators without a mask argument, use the variant ' +
       'that takes one (`__vmalloc(size, gfp)`) or enter `memalloc_nofs_save()`/`memalloc_noio_save()` around the call.',
     limitations:
       'Functions that inspect the parameter in a condition (`if (gfpflags_allow_blocking(gfp))`) are skipped whole: the constant may sit on the branch that ' +
-      'already knows the caller\'s context. Whether any caller really passes a restricted mask is not checked; a caller\'s memalloc scope is not seen here. ' +
+      'already knows the caller\'s context. A function whose callers are not known (callbacks, exported functions called only from other trees) ' +
+      'is not reported: without a real caller the ignored constraint is only hypothetical. Masks kept in locals or fields on the way are not followed. ' +
       'A parameter the function never passes to a call (unused, or only stored, e.g. through `mapping_set_gfp_mask()`) is not taken as the caller\'s context. ' +
       'Allocation wrappers count only when the interprocedural summaries know them.',
     references: ['Documentation/core-api/gfp_mask-from-fs-io.rst', 'Documentation/core-api/memory-allocation.rst', 'include/linux/gfp_types.h'],
@@ -61,7 +65,6 @@ export default defineRule({
       return fn.facts.calls.some((c) => !storesGfpMask(c.callee) && c.args.some((a) => [...identifiersOf(a)].some((n) => derived.has(n))));
     });
     if (!params.length || params.some((name) => inspects(fn.facts.ops, derivedFrom(fn.facts.ops, name)))) return;
-    const param = params.join("' or '");
     const sites: Site[] = fn.allocations.map((a) => ({
       callee: a.callee,
       spec: a.spec,
@@ -87,18 +90,30 @@ export default defineRule({
         at: c.call.argRng[wraps],
       });
     }
+    const called = program.calledIn(fn);
+    const passes = (called?.gfpCallers ?? []).filter((g) => params.includes(fn.facts.params[g.param]?.name ?? '')).flatMap((g) => g.passes.map((p) => ({ ...p, param: fn.facts.params[g.param].name })));
+    if (!passes.length) return;
     for (const s of sites) {
       if (s.gfp.kind !== 'known' || !s.gfp.masks.length) continue;
       if (s.implied && impliedMaskByDesign(s.spec?.name, s.gfpText)) continue;
       const alwaysSleeps = s.spec?.sleeps === 'always';
-      // Every possible mask must ignore something: `blocking ? GFP_KERNEL : GFP_ATOMIC` is a choice.
-      const ignored = s.gfp.masks.map((m) => callerMasksOverridden(model.table, applyScopes(m, s.scopes, model.table), alwaysSleeps));
-      if (ignored.some((x) => !x.length)) continue;
-      const callers = orList([...new Set(ignored.flat())]);
+      const effective = s.gfp.masks.map((m) => applyScopes(m, s.scopes, model.table));
+      // A caller whose every possible mask forbids something every possible constant allows:
+      // `blocking ? GFP_KERNEL : GFP_ATOMIC` is a choice, and so is a caller's `nofs ? GFP_NOFS : GFP_KERNEL`.
+      const ignoring = passes
+        .map((p) => ({ p, what: p.masks.map((cm) => effective.map((m) => callerConstraintIgnored(model.table, cm, m, alwaysSleeps))).flat() }))
+        .filter((x) => x.what.every((w) => w !== undefined));
+      if (!ignoring.length) continue;
+      const first = ignoring[0];
+      const others = new Set(ignoring.slice(1).map((x) => x.p.caller).filter((c) => c !== first.p.caller));
       yield {
         message: s.implied ? 'implied' : 'constant',
         at: s.at,
-        data: { callee: s.callee, gfp: oneLine(s.gfpText), fn: fn.name, param, callers },
+        data: {
+          callee: s.callee, gfp: oneLine(s.gfpText), param: first.p.param, caller: first.p.caller, via: first.p.via, mask: first.p.text,
+          what: first.what[0], more: others.size ? ` (${others.size} more caller${others.size > 1 ? 's' : ''} with a stricter mask: ${orList([...others].slice(0, 3).map((c) => `'${c}()'`))}${others.size > 3 ? ', …' : ''})` : '',
+        },
+        related: first.p.chain.map((w) => ({ at: w.rng, file: w.file, note: w.note })),
       };
     }
   },

@@ -1,7 +1,10 @@
 import { oneLine } from '../src/engine/rule-helpers.js';
+import type { AllocSite, FunctionView } from '../src/function/view.js';
+import type { Model } from '../src/model/context.js';
+import { exprKey } from '../src/facts/expr.js';
 import { defineRule } from '../src/engine/rule.js';
 import { kvmallocMiss } from '../src/model/allocators.js';
-import type { GfpValue } from '../src/model/gfp.js';
+import { maySleep, mustAll, type GfpValue } from '../src/model/gfp.js';
 import { constInt } from '../src/model/sizes.js';
 
 type Verdict = NonNullable<ReturnType<typeof kvmallocMiss>>;
@@ -37,7 +40,9 @@ export default defineRule({
       'For a non-blocking context, use `kmalloc()` and handle failure, or allocate beforehand in a sleepable context; "kv" suggests a fallback that never happens.',
     limitations:
       'Only masks whose bits are known are judged; a `gfp_t` parameter counts only for the bits the function certainly clears. ' +
-      'Calls with a constant size of at most PAGE_SIZE never fall back and are not reported; other sizes are assumed to be large.',
+      'Calls with a constant size of at most PAGE_SIZE never fall back and are not reported; other sizes are assumed to be large. ' +
+      'A call whose failure the function handles with its own blocking fallback (`if (!p) p = mempool_alloc(pool, GFP_NOFS);`, or a retry with a blocking ' +
+      'mask into the same variable) is a deliberate quick attempt and is not reported.',
     references: ['mm/util.c', 'include/linux/slab.h', 'Documentation/core-api/memory-allocation.rst'],
   },
   *check(fn, { model }) {
@@ -60,6 +65,7 @@ export default defineRule({
       const first = verdicts[0];
       // Every possible mask must miss the fallback: one good possibility keeps the rule quiet.
       if (!first || verdicts.some((v) => v === undefined)) continue;
+      if ((first === 'nonBlocking' || first === 'kmallocOnly') && explicitFallback(fn, a, model)) continue;
       yield { message: first, at: a.gfpRng, data: { version: model.versionText, callee: a.callee, gfp: oneLine(a.gfpText) } };
     }
   },
@@ -74,4 +80,28 @@ function candidates(v: GfpValue, kernel: number): number[] | undefined {
   if (v.kind === 'known') return v.masks.length ? v.masks : undefined;
   if (v.kind === 'param') return [((kernel & ~v.remove) | v.add) >>> 0];
   return undefined;
+}
+
+/**
+ * A blocking allocation into the same variable on the path where this one returned NULL: a
+ * mempool or a retry with a blocking mask (fs/bcachefs/btree_io.c btree_bounce_alloc() tries
+ * kvmalloc(GFP_NOWAIT) and falls back to its bounce mempool).
+ */
+function explicitFallback(fn: FunctionView, a: AllocSite, model: Model): boolean {
+  const ops = fn.facts.ops;
+  const storeOf = (site: AllocSite) => {
+    const i = ops.findIndex((op) => op.op === 'assign' && op.r.k === 'call' && op.r.fn === site.callee && op.rng[0] <= site.rng[0] && site.rng[0] <= op.rng[2]);
+    const op = ops[i];
+    return op && op.op === 'assign' ? { i, key: exprKey(op.l) } : undefined;
+  };
+  const first = storeOf(a);
+  if (!first) return false;
+  return fn.allocations.some((f) => {
+    if (f.index <= a.index) return false;
+    const blocks = f.spec.family === 'mempool' || f.spec.sleeps === 'always' || (f.spec.sleeps !== 'never' && mustAll(f.effective, (m) => maySleep(m, model.table)));
+    const second = blocks ? storeOf(f) : undefined;
+    if (!second || second.key !== first.key) return false;
+    // A test of the variable between the two: `if (!p)`, `if (p == NULL)`, `if (unlikely(!p))`.
+    return ops.some((op, k) => op.op === 'br' && k > first.i && k < second.i && exprKey(op.cond).includes(first.key));
+  });
 }

@@ -14,7 +14,7 @@ export default defineRule({
   startsFrom: ['allocations', 'atomicCalls'],
   messages: {
     callSleeps: "'{{callee}}()' may sleep ({{why}}) but is called inside an atomic section ({{reason}}: '{{what}}' on line {{line}})",
-    maySleep: "'{{callee}}()' with '{{gfp}}' may sleep in direct reclaim inside an atomic section ({{reason}}: '{{what}}' on line {{line}})",
+    maySleep: "'{{callee}}()' with '{{gfp}}' may sleep in direct reclaim inside an atomic section ({{reason}}: '{{what}}' on line {{line}}){{when}}",
     alwaysSleeps: "'{{callee}}()' may sleep whatever its mask, inside an atomic section ({{reason}}: '{{what}}' on line {{line}})",
   },
   docs: {
@@ -57,7 +57,11 @@ export default defineRule({
       yield {
         message: always ? 'alwaysSleeps' : 'maySleep',
         at: a.rng,
-        data: { callee: a.callee, gfp: a.gfpImplied ? describeGfp(model, a.gfp) : a.gfpText, reason: atomic.reason, what: atomic.what, line: lineOf(atomic.rng) },
+        data: {
+          callee: a.callee, gfp: a.gfpImplied ? describeGfp(model, a.gfp) : a.gfpText, reason: atomic.reason, what: atomic.what, line: lineOf(atomic.rng),
+          // A wrapper that allocates only on some paths (a retry after a non-blocking attempt) sleeps only there.
+          when: a.spec.onlySomePaths ? `, on the path where it has to allocate: ${a.spec.onlySomePaths}` : '',
+        },
         related: [{ at: atomic.rng, note: `'${atomic.what}' makes the context atomic here (${atomic.reason})` }],
       };
     }

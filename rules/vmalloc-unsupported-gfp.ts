@@ -1,6 +1,8 @@
 import { unsupportedReclaimModifiers, VMALLOC_UNSUPPORTED_ZONES, vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocTakesZones } from '../src/model/allocators.js';
 import { mustHaveBit, mustLackBit, type GfpValue } from '../src/model/gfp.js';
-import { oneLine } from '../src/engine/rule-helpers.js';
+import { describeGfp, oneLine } from '../src/engine/rule-helpers.js';
+import type { Model } from '../src/model/context.js';
+import type { AllocSite } from '../src/function/view.js';
 import { constInt } from '../src/model/sizes.js';
 import { defineRule } from '../src/engine/rule.js';
 
@@ -14,15 +16,15 @@ export default defineRule({
   startsFrom: ['allocations'],
   messages: {
     nofsNoio:
-      "on {{version}} '{{callee}}()' ignores the {{kind}} part of '{{gfp}}': vmalloc allocates its page tables with GFP_KERNEL before 5.17, so reclaim may still recurse into {{into}}",
-    nofail: "on {{version}} '{{callee}}()' does not support __GFP_NOFAIL in '{{gfp}}': vmalloc can still fail before 5.17",
+      "on {{version}} '{{callee}}()' ignores the {{kind}} part of '{{gfp}}'{{valueOf}}: vmalloc allocates its page tables with GFP_KERNEL before 5.17, so reclaim may still recurse into {{into}}",
+    nofail: "on {{version}} '{{callee}}()' does not support __GFP_NOFAIL in '{{gfp}}'{{valueOf}}: vmalloc can still fail before 5.17",
     nonBlocking:
-      "'{{callee}}()' does not support non-blocking '{{gfp}}': vmalloc may sleep in alloc_vmap_area() and allocates its page tables with a blocking mask",
-    zone: "'{{callee}}()' does not support the zone modifier {{zone}} in '{{gfp}}'{{hint}}",
+      "'{{callee}}()' does not support non-blocking '{{gfp}}'{{valueOf}}: vmalloc may sleep in alloc_vmap_area() and allocates its page tables with a blocking mask{{context}}",
+    zone: "'{{callee}}()' does not support the zone modifier {{zone}} in '{{gfp}}'{{valueOf}}{{hint}}",
     retryVmalloc:
-      "'{{callee}}()' does not support {{flags}} in '{{gfp}}': vmalloc maps its pages through page tables allocated with GFP_KERNEL whatever the mask, so the call may still retry and invoke the OOM killer (only __GFP_NOFAIL of the reclaim modifiers is supported)",
+      "'{{callee}}()' does not support {{flags}} in '{{gfp}}'{{valueOf}}: vmalloc maps its pages through page tables allocated with GFP_KERNEL whatever the mask, so the call may still retry and invoke the OOM killer (only __GFP_NOFAIL of the reclaim modifiers is supported)",
     retryKvmalloc:
-      "'{{callee}}()' does not support __GFP_NORETRY in '{{gfp}}': its kmalloc attempt adds __GFP_NORETRY itself above a page, and its vmalloc fallback, which gets the mask, maps through page tables allocated with GFP_KERNEL, so the call may still retry and invoke the OOM killer",
+      "'{{callee}}()' does not support __GFP_NORETRY in '{{gfp}}'{{valueOf}}: its kmalloc attempt adds __GFP_NORETRY itself above a page, and its vmalloc fallback, which gets the mask, maps through page tables allocated with GFP_KERNEL, so the call may still retry and invoke the OOM killer",
   },
   docs: {
     rationale:
@@ -44,21 +46,36 @@ export default defineRule({
     limitations:
       'Only masks whose bits are known are judged: a mask from the caller (`gfp_t` parameter) counts only for the bits the function certainly adds or clears. ' +
       'A scope entered by a caller is not seen here, so a pre-5.17 NOFS call already inside the caller\'s scope is reported. ' +
-      'A kvmalloc call with a constant size of at most PAGE_SIZE never reaches vmalloc, and its `__GFP_NORETRY` is not reported.',
+      'A kvmalloc call with a constant size of at most PAGE_SIZE never reaches vmalloc, and its `__GFP_NORETRY` is not reported. ' +
+      'A non-blocking mask is not reported in a function that has known callers, none of them in an atomic section (boot-time hash tables ' +
+      'pass `GFP_ATOMIC` to mean "fail fast"): vmalloc sleeps there, which is allowed.',
     references: ['mm/vmalloc.c', 'mm/util.c', 'Documentation/core-api/gfp_mask-from-fs-io.rst', 'include/linux/vmalloc.h'],
   },
-  *check(fn, { model }) {
+  *check(fn, { model, program }) {
     // The allocator's own implementation (vmalloc_32_user() passing GFP_VMALLOC32, …) is not a caller.
     if (model.allocator(fn.name)) return;
     const t = model.table;
     const must = (v: GfpValue, pred: (v: GfpValue) => boolean) => v.kind !== 'unknown' && pred(v);
     for (const a of fn.allocations) {
       if (a.spec.family !== 'vmalloc') continue;
-      const gfp = oneLine(a.gfpText);
-      const base = { callee: a.callee, gfp, version: model.versionText };
+      const base = { callee: a.callee, version: model.versionText, ...shownMask(model, a) };
       // Scopes never add bits (spec §2.4): the written mask decides whether the call can block.
       const nonBlocking = must(a.gfp, (v) => mustLackBit(v, '__GFP_DIRECT_RECLAIM', t));
-      if (nonBlocking) yield { message: 'nonBlocking', at: a.gfpRng, data: base };
+      if (nonBlocking) {
+        // A non-blocking mask in a function whose known callers all may sleep, with no atomic
+        // section here (mm/mm_init.c alloc_large_system_hash() at boot), asks vmalloc to fail
+        // fast, which it cannot: that is no sleep in atomic context.
+        const atomicHere = a.ctx.mayHeld.find((h) => h.atomic);
+        const called = program.calledIn(fn);
+        const sleepable = !atomicHere && called !== undefined && called.knownCallers > 0 && !called.atomicWitness;
+        if (!sleepable) {
+          const context = atomicHere ? ` (here inside '${atomicHere.what}': ${atomicHere.reason})` : called?.atomicWitness ? ` (${called.atomicWitness[called.atomicWitness.length - 1].note})` : '';
+          yield {
+            message: 'nonBlocking', at: a.gfpRng, data: { ...base, context },
+            related: called?.atomicWitness?.map((w) => ({ at: w.rng, file: w.file, note: w.note })),
+          };
+        }
+      }
       if (!vmallocHonoursNofsNoio(model.version) && !nonBlocking && a.ctx.precise) {
         const noFs = must(a.gfp, (v) => mustLackBit(v, '__GFP_FS', t));
         const noIo = must(a.gfp, (v) => mustLackBit(v, '__GFP_IO', t));
@@ -95,8 +112,16 @@ export default defineRule({
       const sets = masks.map((m) => unsupportedReclaimModifiers(model.version, a.spec.family, m, t, size));
       const flags = sets.length ? sets.reduce((x, y) => x.filter((f) => y.includes(f))) : [];
       if (!flags.length) continue;
-      const data = { callee: a.callee, gfp: oneLine(a.gfpText), flags: flags.join(' and ') };
+      const data = { callee: a.callee, ...shownMask(model, a), flags: flags.join(' and ') };
       yield { message: a.spec.family === 'kvmalloc' ? 'retryKvmalloc' : 'retryVmalloc', at: a.gfpRng, data };
     }
   },
 });
+
+/** The mask as written, with its value when the text is a variable (`gfp_flags`, which is GFP_ATOMIC). */
+function shownMask(model: Model, a: AllocSite): { gfp: string; valueOf: string } {
+  const text = oneLine(a.gfpText);
+  const named = /^[A-Za-z_]\w*$/.test(text) && !model.table.masks.has(text) && !model.table.bits.has(text);
+  if (!named || a.gfp.kind !== 'known') return { gfp: text, valueOf: '' };
+  return { gfp: describeGfp(model, a.gfp), valueOf: ` (the value of '${text}')` };
+}

@@ -30,7 +30,7 @@ export function checkViews(views: readonly FunctionView[], rules: readonly Rule[
         for (const f of rule.check(fv, ctx)) {
           out.push({
             rule: rule.id,
-            severity: rule.severity,
+            severity: f.severity ?? rule.severity,
             file: fv.file,
             ...toLoc(f.at),
             function: fv.name,

@@ -24,6 +24,8 @@ export interface RuleDocs {
 
 export interface Finding<M extends string = string> {
   message: M;
+  /** Lower than the rule's severity for this finding only (a suggestion where the rule usually warns). */
+  severity?: Severity;
   /** Fills `{{placeholders}}`; an undefined value leaves the placeholder visible (tests catch it). */
   data?: Record<string, string | number | undefined>;
   at: Rng;

@@ -5,7 +5,7 @@
  */
 import type { FunctionFacts, Op } from '../syntax/facts.js';
 
-function successors(ops: Op[], i: number, exit: number): number[] {
+export function successors(ops: Op[], i: number, exit: number): number[] {
   const op = ops[i];
   switch (op.op) {
     case 'br': return [op.t, op.f];

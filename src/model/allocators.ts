@@ -45,6 +45,11 @@ export interface AllocatorSpec {
   /** False when the call does not return the allocated object (idr_alloc, xa_store, preloads). */
   returnsPointer: boolean;
   note?: string;
+  /**
+   * Inferred wrappers only: the allocation runs on some paths through the wrapper, not all (a
+   * retry after a non-blocking attempt failed, lib/maple_tree.c mas_nomem()); says where.
+   */
+  onlySomePaths?: string;
 }
 
 type Row = Omit<AllocatorSpec, 'returnsPointer' | 'sleeps' | 'frees'> & VersionRange & {

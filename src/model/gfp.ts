@@ -186,17 +186,18 @@ export function mayAny(v: GfpValue, pred: (mask: number) => boolean): boolean {
 export const RECLAIM_BITS: readonly string[] = ['__GFP_IO', '__GFP_FS', '__GFP_DIRECT_RECLAIM', '__GFP_KSWAPD_RECLAIM'];
 
 /**
- * What a caller may have asked for that the constant mask `effective` overrides
- * (Documentation/core-api/gfp_mask-from-fs-io.rst, memory-allocation.rst): GFP_NOFS, GFP_NOIO, or
- * a non-blocking mask. An allocator that always sleeps (vmalloc) cannot serve a non-blocking caller
- * whatever mask it gets: only the reclaim constraints matter there, and a scope can supply them.
+ * What a caller's mask asks for that the constant mask `site` ignores (Documentation/core-api/
+ * gfp_mask-from-fs-io.rst, memory-allocation.rst): no sleeping at all, no I/O (GFP_NOIO), or no
+ * reclaim into the filesystem (GFP_NOFS), in the words a message uses. An allocator that always
+ * sleeps (vmalloc) cannot serve a non-blocking caller whatever mask it gets: only the reclaim
+ * constraints count there.
  */
-export function callerMasksOverridden(table: GfpTable, effective: number, alwaysSleeps: boolean): string[] {
-  const out: string[] = [];
-  if (effective & bit(table, '__GFP_FS')) out.push('GFP_NOFS');
-  if (effective & (bit(table, '__GFP_FS') | bit(table, '__GFP_IO'))) out.push('GFP_NOIO');
-  if (!alwaysSleeps && effective & bit(table, '__GFP_DIRECT_RECLAIM')) out.push('GFP_ATOMIC');
-  return out;
+export function callerConstraintIgnored(table: GfpTable, caller: number, site: number, alwaysSleeps: boolean): 'sleep' | 'start I/O' | 'recurse into the filesystem' | undefined {
+  const lacks = (name: string) => (site & bit(table, name)) !== 0 && (caller & bit(table, name)) === 0;
+  if (!alwaysSleeps && lacks('__GFP_DIRECT_RECLAIM')) return 'sleep';
+  if (lacks('__GFP_IO')) return 'start I/O';
+  if (lacks('__GFP_FS')) return 'recurse into the filesystem';
+  return undefined;
 }
 
 /**

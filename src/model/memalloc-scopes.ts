@@ -194,6 +194,32 @@ export function pfMemallocKinds(e: Expr, v?: KernelVersion): { kinds: ScopeKind[
   return { kinds: [...kinds], unresolved };
 }
 
+/**
+ * Helpers that put saved task-flag bits back (include/linux/sched.h: current_restore_flags()
+ * clears `flags` and ORs in `orig_flags & flags`; fs/xfs/xfs_linux.h: the _nested pair), with the
+ * index of the argument that names the bits (the saved copy comes first).
+ */
+export const TASK_FLAG_RESTORES: Readonly<Record<string, { flagsArg: number }>> = {
+  current_restore_flags: { flagsArg: 1 },
+  current_restore_flags_nested: { flagsArg: 1 },
+};
+
+/** Helpers that save the task flags before setting bits (fs/xfs/xfs_linux.h: current_set_flags_nested()). */
+export const TASK_FLAG_SAVES: ReadonlySet<string> = new Set(['current_set_flags_nested']);
+
+/**
+ * Since 6.9 memalloc_flags_save(flags) sets any PF_* bits and returns the old ones for
+ * memalloc_flags_restore() (include/linux/sched/mm.h in 6.12; absent in 6.1): an open-coded
+ * whole-word save/restore of PF_MEMALLOC_* together with other bits (PF_LOCAL_THROTTLE) has an
+ * API form only from then.
+ */
+export const MEMALLOC_FLAGS_SAVE_SINCE: readonly [number, number] = [6, 9];
+
+/** True for a PF_* task flag name that is one of the memalloc scopes. */
+export function isPfMemallocFlag(name: string): boolean {
+  return Object.hasOwn(PF_MEMALLOC_FLAGS, name);
+}
+
 // Task flags that travel with memalloc flags but are not scopes (include/linux/sched.h).
 const NON_SCOPE_PF_FLAGS = new Set(['PF_LOCAL_THROTTLE', 'PF_KSWAPD', 'PF_KCOMPACTD']);
 

@@ -13,8 +13,8 @@ import type { ScopeKind } from '../model/memalloc-scopes.js';
 import { slotContext, WORK_SLOT_TYPE } from '../model/ops-slots.js';
 import { workEntry, type QueueKind, type WorkFacts } from '../model/workqueues.js';
 import type { Rng } from '../syntax/facts.js';
-import type { CalledContext, FunctionSummary, ProgramView } from './program-view.js';
-import type { FileSummaryRecord, Inferred, SiteSummary } from './program.js';
+import type { CalledContext, FunctionSummary, GfpCaller, ProgramView } from './program-view.js';
+import type { FileSummaryRecord, GfpPassSummary, Inferred, SiteSummary } from './program.js';
 
 /** Longest witness chain followed (calls), and rounds of the least fixpoints. */
 export const MAX_CHAIN = 8;
@@ -62,6 +62,7 @@ const ALLOCATES = 4;
 const RELEASES_LOCKS = 8;
 const EXPORTED = 16;
 const UNKNOWN_CALLERS = 32;
+const WRITES_TASK_FLAGS = 64;
 // Call-site flags.
 const SITE_PRECISE = 1;
 const SITE_ALWAYS = 2;
@@ -96,6 +97,12 @@ class Graph {
   /** Known calls into f: the sites callerSite[callerStart[f]] … callerSite[callerStart[f + 1] - 1]. */
   callerStart!: Int32Array;
   callerSite!: Int32Array;
+  /** gfp_t parameter indexes, of the functions that have some. */
+  readonly gfpParams = new Map<number, number[]>();
+  /** Functions with gfp_t parameters that also allocate with a constant mask: their callers' masks are answered. */
+  readonly constantMask = new Set<number>();
+  /** Masks handed to f, by the calling function (direct calls by name, indirect ones by ops slot). */
+  readonly gfpPassesInto = new Map<number, { from: number; pass: GfpPassSummary }[]>();
 
   file(f: number): string {
     return this.strings.list[this.fnFile[f]];
@@ -136,6 +143,7 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
   /** Static functions of .c files, by file then name. */
   const local = new Map<number, Map<number, number>>();
   const global = new Map<number, number[]>();
+  const gfpPasses: { from: number; pass: GfpPassSummary }[] = [];
   const uses: { file: number; exported: string[]; addressTaken: FileSummaryRecord['addressTaken']; valueUses: string[]; workInits?: WorkFacts['inits'] }[] = [];
   // Work queued and workqueues allocated anywhere in the tree, by key (src/model/workqueues.ts).
   const queuesByKey = new Map<string, string[]>();
@@ -154,9 +162,12 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
       fnFile.push(file);
       fnName.push(name);
       for (const x of fn.nameRng) fnRng.push(x);
-      fnFlags.push((fn.isStatic ? STATIC : 0) | (fn.precise ? PRECISE : 0) | (fn.allocates ? ALLOCATES : 0) | (fn.releasesLocks ? RELEASES_LOCKS : 0));
+      fnFlags.push((fn.isStatic ? STATIC : 0) | (fn.precise ? PRECISE : 0) | (fn.allocates ? ALLOCATES : 0) | (fn.releasesLocks ? RELEASES_LOCKS : 0) | (fn.writesTaskFlags ? WRITES_TASK_FLAGS : 0));
       fnSiteStart.push(siteFn.length);
       if (fn.sleeps) g.sleeps.set(f, fn.sleeps);
+      if (fn.gfpParams) g.gfpParams.set(f, fn.gfpParams);
+      if (fn.constantMask) g.constantMask.add(f);
+      for (const p of fn.gfpPasses ?? []) gfpPasses.push({ from: f, pass: p });
       if (fn.transaction) g.transaction.set(f, fn.transaction);
       if (fn.isStatic && !inHeader) {
         let own = local.get(file);
@@ -248,6 +259,7 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
   for (let s = 0; s < sites; s++) {
     for (const t of resolve(g.siteCallee[s], g.fnFile[g.siteFn[s]])) g.callerSite[count[t]++] = s;
   }
+  linkGfpPasses(g, gfpPasses, resolve);
   for (let f = 0; f < g.n; f++) {
     const slots = g.slots.get(f);
     const slotted = slots !== undefined;
@@ -256,6 +268,63 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
     if (g.has(f, EXPORTED) || (slotted && !allKnownSlots) || (!g.has(f, STATIC) && !inHeader && g.callerCount(f) === 0 && !slotted)) g.fnFlags[f] |= UNKNOWN_CALLERS;
   }
   return g;
+}
+
+/**
+ * Files each gfp pass under the functions it reaches, when they take a gfp_t parameter in that
+ * position: a direct call by name, an indirect call `ops->alloc(…, gfp)` every function stored in
+ * a slot of that name (the dma_map_ops of every IOMMU driver, for `dma_alloc_noncontiguous()`).
+ */
+function linkGfpPasses(g: Graph, passes: { from: number; pass: GfpPassSummary }[], resolve: (name: number | undefined, fromFile: number) => number[]): void {
+  const bySlot = new Map<string, number[]>();
+  for (const [f, slots] of g.slots) {
+    if (!g.gfpParams.has(f)) continue;
+    for (const s of slots) {
+      if (!s.slot) continue;
+      const list = bySlot.get(s.slot);
+      if (list) list.push(f);
+      else bySlot.set(s.slot, [f]);
+    }
+  }
+  for (const e of passes) {
+    const targets = e.pass.indirect ? bySlot.get(e.pass.callee) ?? [] : resolve(g.strings.find(e.pass.callee), g.fnFile[e.from]);
+    for (const t of targets) {
+      if (!g.gfpParams.get(t)?.includes(e.pass.arg)) continue;
+      const list = g.gfpPassesInto.get(t);
+      if (list) list.push(e);
+      else g.gfpPassesInto.set(t, [e]);
+    }
+  }
+}
+
+/** Most callers' masks kept per parameter: enough to name a differing one, bounded for the view's size. */
+const MAX_GFP_CALLERS = 12;
+
+/**
+ * The masks known callers write that reach parameter `param` of f, following callers that pass
+ * their own gfp_t parameter on (with what each link adds or clears), up to MAX_CHAIN calls.
+ */
+function gfpCallersOf(g: Graph, f: number, param: number): GfpCaller[] {
+  const out: GfpCaller[] = [];
+  const seen = new Set<string>();
+  type Link = { add: number; remove: number };
+  const walk = (t: number, p: number, links: Link[], chain: Witness[]) => {
+    const key = `${t}:${p}`;
+    if (seen.has(key) || chain.length > MAX_CHAIN) return;
+    seen.add(key);
+    for (const { from, pass } of g.gfpPassesInto.get(t) ?? []) {
+      if (pass.arg !== p || out.length >= MAX_GFP_CALLERS) continue;
+      const w: Witness = { file: g.file(from), rng: [pass.line, pass.col, pass.line, pass.col], note: `'${g.name(from)}()' passes '${pass.text}' to '${pass.callee}()'` };
+      if (pass.masks) {
+        // The value in f's parameter: each link, from the writer down, clears and adds its bits.
+        const masks = pass.masks.map((m) => links.reduceRight((v, l) => ((v & ~l.remove) | l.add) >>> 0, m >>> 0));
+        out.push({ caller: g.name(from), via: pass.callee, text: pass.text, masks, chain: [w, ...chain] });
+      }
+      else if (pass.param) walk(from, pass.param.index, [...links, pass.param], [w, ...chain]);
+    }
+  };
+  walk(f, param, [], []);
+  return out;
 }
 
 /**
@@ -331,7 +400,7 @@ export function buildGlobalView(files: Iterable<FileSummaryRecord>, inferred?: I
 export function globalViewData(files: Iterable<FileSummaryRecord>, inferred?: Inferred, opts: { everyFunction?: boolean; focus?: ReadonlySet<string> } = {}): ViewData {
   const g = buildGraph(files);
   const active = focusNodes(g, opts.focus);
-  const wanted = (f: number) => g.has(f, ALLOCATES) || opts.everyFunction === true;
+  const wanted = (f: number) => g.has(f, ALLOCATES) || g.has(f, WRITES_TASK_FLAGS) || opts.everyFunction === true;
   const contexts = propagateContexts(g, active, wanted);
   const sleeps = maySleepSummaries(g, active);
   // Keep only what rules ask, so that the graph can go before pass B: the contexts of functions
@@ -349,6 +418,8 @@ export function globalViewData(files: Iterable<FileSummaryRecord>, inferred?: In
       callers.push(g.siteWitness(site, `'${g.name(g.siteFn[site])}()' calls '${g.name(f)}()' here`));
     }
     if (callers.length) ctx.callerSites = callers;
+    const gfpCallers = (g.constantMask.has(f) ? g.gfpParams.get(f) ?? [] : []).map((param) => ({ param, passes: gfpCallersOf(g, f, param) })).filter((x) => x.passes.length);
+    if (gfpCallers.length) ctx.gfpCallers = gfpCallers;
     called.push([nodeKey(g.file(f), g.name(f), g.fnRng[4 * f]), ctx]);
   }
   const keyOf = (f: number) => (g.isLocal(f) ? `${g.file(f)}\0${g.name(f)}` : `\0${g.name(f)}`);

@@ -28,6 +28,22 @@ export interface CalledContext {
   knownCallers: number;
   /** Up to three known call sites, for findings that rest on what every caller does. */
   callerSites?: Witness[];
+  /** What known callers pass in each gfp_t parameter, up the call chains (absent when none is known). */
+  gfpCallers?: { param: number; passes: GfpCaller[] }[];
+}
+
+/** A mask a caller writes that reaches a function's gfp_t parameter, through a chain of calls passing it on. */
+export interface GfpCaller {
+  /** The function that writes the mask: the entry of the chain. */
+  caller: string;
+  /** What it calls with the mask (the first link of the chain). */
+  via: string;
+  /** The mask as written there. */
+  text: string;
+  /** Its possible values as they arrive in the parameter (after what each link adds or clears). */
+  masks: number[];
+  /** The calls from the writer down to the function. */
+  chain: Witness[];
 }
 
 export interface FunctionSummary {

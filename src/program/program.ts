@@ -9,11 +9,11 @@ import { opsOnEveryPath } from '../function/dominators.js';
 import type { FunctionView, Witness } from '../function/view.js';
 import type { AllocatorSpec } from '../model/allocators.js';
 import type { Model } from '../model/context.js';
-import { maySleep, mustAll, type GfpValue } from '../model/gfp.js';
+import { evalGfp, maySleep, mustAll, type GfpValue } from '../model/gfp.js';
 import { looksLikeRelease, mayBeUnlockHelper, type LockCall } from '../model/locks.js';
 import type { ScopeKind, ScopeProvider } from '../model/memalloc-scopes.js';
 import { TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
-import type { Expr } from '../syntax/expr.js';
+import { identifiersOf, type Expr } from '../syntax/expr.js';
 import { workCallFacts, workqueueAllocFact, type WorkFacts } from '../model/workqueues.js';
 import type { FileFacts, Rng } from '../syntax/facts.js';
 import { buildGlobalView } from './global-view.js';
@@ -174,9 +174,13 @@ function inferSummaries(views: FunctionView[], base: Model, inferred: Inferred):
     if (!wrappers.has(k) && v.gfpParams.length) {
       const site = v.allocations.find((a) => a.gfp.kind === 'param' && !a.gfpImplied && v.gfpParams.some((p) => p.index === (a.gfp as { param: number }).param));
       if (site && site.gfp.kind === 'param') {
+        // The allocation is conditional when its call is, or when the callee's own is.
+        const callOp = v.facts.ops.findIndex((op) => op.op === 'call' && op.call === site.index);
+        const someOnly = site.spec.onlySomePaths ?? (callOp >= 0 && !opsOnEveryPath(v.facts).has(callOp) ? `'${site.callee}()' at ${v.file}:${site.rng[0] + 1} runs only under a condition` : undefined);
         add(wrappers, {
           name, family: 'other', gfpArg: site.gfp.param, sleeps: 'if-blocking', frees: [], returnsPointer: false,
           note: `inferred: '${name}()' passes its parameter '${site.gfp.name}' to '${site.callee}()' (${v.file}:${site.rng[0] + 1})`,
+          ...(someOnly ? { onlySomePaths: someOnly } : {}),
         });
       }
     }
@@ -249,6 +253,34 @@ export interface FnSummaryRecord {
   /** It has allocation sites: rules ask for its calling contexts. */
   allocates: boolean;
   calls: SiteSummary[];
+  /** It writes PF_MEMALLOC* task flags by hand: scope-open-coded asks for its callers. */
+  writesTaskFlags?: true;
+  /** Indexes of its `gfp_t` parameters; absent when none. */
+  gfpParams?: number[];
+  /** It also allocates with a constant mask: gfp-param-ignored asks what its callers pass. */
+  constantMask?: true;
+  /** Calls that hand a gfp mask to a function that is not the model's own API; absent when none. */
+  gfpPasses?: GfpPassSummary[];
+}
+
+/**
+ * A call that passes a gfp mask on (`foo_start(dev, GFP_NOIO)`, `ops->alloc(dev, size, gfp)`):
+ * what callers really ask of a function that takes the caller's mask (gfp-param-ignored). Calls
+ * to inferred allocator wrappers are kept here although they are no edges of the call graph.
+ */
+export interface GfpPassSummary {
+  /** The callee, or the ops-table field of an indirect call. */
+  callee: string;
+  indirect?: true;
+  arg: number;
+  line: number;
+  col: number;
+  /** The argument as written, on one line. */
+  text: string;
+  /** Its possible masks, when every bit is known. */
+  masks?: number[];
+  /** The caller's own gfp parameter it passes on, as `(P & ~remove) | add`. */
+  param?: { index: number; add: number; remove: number };
 }
 
 export interface FileSummaryRecord {
@@ -340,6 +372,11 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
     releasesLocks: v.releasesCallersLock || v.facts.calls.some((c) => looksLikeRelease(c.callee)),
     calls,
   };
+  if (v.openCoded.length) out.writesTaskFlags = true;
+  if (v.gfpParams.length) out.gfpParams = v.gfpParams.map((p) => p.index);
+  if (v.gfpParams.length && v.allocations.some((a) => a.gfp.kind === 'known')) out.constantMask = true;
+  const passes = gfpPasses(v, model);
+  if (passes.length) out.gfpPasses = passes;
   const t = [...v.facts.params, ...v.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type));
   if (t) out.transaction = `'${t.name}' (${t.type.trim()})`;
   const blocking = (g: GfpValue) => mustAll(g, (m) => maySleep(m, model.table));
@@ -347,6 +384,33 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
     const a = v.allocations.find((x) => !x.ctx.mayHeld.some((h) => h.atomic) && x.spec.family !== 'other' &&
       (x.spec.sleeps === 'always' || (x.spec.sleeps !== 'never' && blocking(x.effective))) && always(x.index));
     if (a) out.sleeps = witnessOf(v.file, a.rng, `'${a.callee}()' with '${a.gfpText}' may sleep in '${v.name}()'`);
+  }
+  return out;
+}
+
+/**
+ * The gfp masks a function hands to calls other than the model's own allocator, scope and lock
+ * APIs (inferred wrappers included): a constant written at the call, or its own gfp parameter.
+ */
+function gfpPasses(v: FunctionView, model: Model): GfpPassSummary[] {
+  const out: GfpPassSummary[] = [];
+  const params = new Map(v.gfpParams.map((p) => [p.name, p.index]));
+  const env = { table: model.table, paramIndex: (n: string) => params.get(n) };
+  const gfpName = (n: string) => params.has(n) || model.table.masks.has(n) || model.table.bits.has(n);
+  for (const c of v.facts.calls) {
+    if (c.broken) continue;
+    const spec = c.indirect ? undefined : model.allocator(c.callee);
+    if (spec && !spec.note?.startsWith('inferred:')) continue;
+    if (!c.indirect && (model.scopeCall(c.callee) || model.lockCall(c.callee) || model.free(c.callee))) continue;
+    c.args.forEach((a, arg) => {
+      const names = [...identifiersOf(a)];
+      if (!names.length || !names.some(gfpName)) return;
+      const g = evalGfp(a, env);
+      const text = c.argText[arg].replace(/\s+/g, ' ').trim();
+      const base = { callee: c.callee, ...(c.indirect ? { indirect: true as const } : {}), arg, line: c.argRng[arg][0], col: c.argRng[arg][1], text };
+      if (g.kind === 'known' && g.masks.length) out.push({ ...base, masks: g.masks });
+      else if (g.kind === 'param') out.push({ ...base, param: { index: g.param, add: g.add, remove: g.remove } });
+    });
   }
   return out;
 }

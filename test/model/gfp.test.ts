@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCExpr } from '../../src/facts/c-expr.js';
 import { builtinGfpTable } from '../../src/model/gfp-tables.js';
 import {
-  allowsFs, allowsIo, bit, callerMasksOverridden, evalGfp, isNofsLike, isNoioLike, isNonContextFlag, mayAny, mustAll, storesGfpMask, formatGfpValue, gfpEquals, hasBit, isNonBlocking, joinGfp, known, maskNames,
+  allowsFs, allowsIo, bit, callerConstraintIgnored, evalGfp, isNofsLike, isNoioLike, isNonContextFlag, mayAny, mustAll, storesGfpMask, formatGfpValue, gfpEquals, hasBit, isNonBlocking, joinGfp, known, maskNames,
   mayAllowFs, mayAllowIo, mayBlock, maySleep, mustBlock, mustHaveBit, mustLackFs, mustLackIo, paramValue, unknown,
   MAX_POSSIBLE_MASKS, type GfpEnv, type GfpValue,
 } from '../../src/model/gfp.js';
@@ -299,11 +299,13 @@ describe('mask classes rules ask about', () => {
     expect(mayAny(unknown(['X']), () => true)).toBe(false);
   });
 
-  it('callerMasksOverridden: what a constant mask takes away from a caller', () => {
-    expect(callerMasksOverridden(t612, KERNEL, false)).toEqual(['GFP_NOFS', 'GFP_NOIO', 'GFP_ATOMIC']);
-    expect(callerMasksOverridden(t612, KERNEL, true)).toEqual(['GFP_NOFS', 'GFP_NOIO']);
-    expect(callerMasksOverridden(t612, NOFS, false)).toEqual(['GFP_NOIO', 'GFP_ATOMIC']);
-    expect(callerMasksOverridden(t612, g('GFP_NOWAIT'), false)).toEqual([]);
+  it('callerConstraintIgnored: what a constant mask takes away from a caller passing its own', () => {
+    expect(callerConstraintIgnored(t612, g('GFP_ATOMIC'), KERNEL, false)).toBe('sleep');
+    expect(callerConstraintIgnored(t612, g('GFP_ATOMIC'), KERNEL, true)).toBe('start I/O');
+    expect(callerConstraintIgnored(t612, g('GFP_NOIO'), KERNEL, false)).toBe('start I/O');
+    expect(callerConstraintIgnored(t612, NOFS, KERNEL, false)).toBe('recurse into the filesystem');
+    expect(callerConstraintIgnored(t612, NOFS, NOFS, false)).toBeUndefined();
+    expect(callerConstraintIgnored(t612, KERNEL, g('GFP_NOWAIT'), false)).toBeUndefined();
   });
 });
 
