@@ -16,6 +16,7 @@ import scopeOpenCoded from './scope-open-coded.js';
 import scopeSingleAllocation from './scope-single-allocation.js';
 import scopeUnbalanced from './scope-unbalanced.js';
 import sleepInAtomic from './sleep-in-atomic.js';
+import vmallocRetryBestEffort from './vmalloc-retry-best-effort.js';
 import vmallocUnsupportedGfp from './vmalloc-unsupported-gfp.js';
 
 export const rules: Rule[] = [
@@ -31,5 +32,6 @@ export const rules: Rule[] = [
   scopeSingleAllocation,
   scopeUnbalanced,
   sleepInAtomic,
+  vmallocRetryBestEffort,
   vmallocUnsupportedGfp,
 ];

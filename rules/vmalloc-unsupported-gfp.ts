@@ -1,9 +1,8 @@
-import { unsupportedReclaimModifiers, VMALLOC_UNSUPPORTED_ZONES, vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocTakesZones } from '../src/model/allocators.js';
+import { VMALLOC_UNSUPPORTED_ZONES, vmallocHonoursNofail, vmallocHonoursNofsNoio, vmallocTakesZones } from '../src/model/allocators.js';
 import { mustHaveBit, mustLackBit, type GfpValue } from '../src/model/gfp.js';
 import { describeGfp, oneLine } from '../src/engine/rule-helpers.js';
 import type { Model } from '../src/model/context.js';
 import type { AllocSite } from '../src/function/view.js';
-import { constInt } from '../src/model/sizes.js';
 import { defineRule } from '../src/engine/rule.js';
 
 export default defineRule({
@@ -21,10 +20,6 @@ export default defineRule({
     nonBlocking:
       "'{{callee}}()' does not support non-blocking '{{gfp}}'{{valueOf}}: vmalloc may sleep in alloc_vmap_area() and allocates its page tables with a blocking mask{{context}}",
     zone: "'{{callee}}()' does not support the zone modifier {{zone}} in '{{gfp}}'{{valueOf}}{{hint}}",
-    retryVmalloc:
-      "'{{callee}}()' does not support {{flags}} in '{{gfp}}'{{valueOf}}: vmalloc maps its pages through page tables allocated with GFP_KERNEL whatever the mask, so the call may still retry and invoke the OOM killer (only __GFP_NOFAIL of the reclaim modifiers is supported)",
-    retryKvmalloc:
-      "'{{callee}}()' does not support __GFP_NORETRY in '{{gfp}}'{{valueOf}}: its kmalloc attempt adds __GFP_NORETRY itself above a page, and its vmalloc fallback, which gets the mask, maps through page tables allocated with GFP_KERNEL, so the call may still retry and invoke the OOM killer",
   },
   docs: {
     rationale:
@@ -46,7 +41,6 @@ export default defineRule({
     limitations:
       'Only masks whose bits are known are judged: a mask from the caller (`gfp_t` parameter) counts only for the bits the function certainly adds or clears. ' +
       'A scope entered by a caller is not seen here, so a pre-5.17 NOFS call already inside the caller\'s scope is reported. ' +
-      'A kvmalloc call with a constant size of at most PAGE_SIZE never reaches vmalloc, and its `__GFP_NORETRY` is not reported. ' +
       'A non-blocking mask is not reported in a function that has known callers, none of them in an atomic section (boot-time hash tables ' +
       'pass `GFP_ATOMIC` to mean "fail fast"): vmalloc sleeps there, which is allowed.',
     references: ['mm/vmalloc.c', 'mm/util.c', 'Documentation/core-api/gfp_mask-from-fs-io.rst', 'include/linux/vmalloc.h'],
@@ -100,20 +94,6 @@ export default defineRule({
           yield { message: 'zone', at: a.gfpRng, data: { ...base, zone, hint } };
         }
       }
-    }
-    // Reclaim modifiers the vmalloc path does not honour, kvmalloc's fallback included: reported
-    // when every mask the call may get has them.
-    const kernel = t.masks.get('GFP_KERNEL') ?? 0;
-    for (const a of fn.allocations) {
-      if (a.spec.family !== 'vmalloc' && a.spec.family !== 'kvmalloc') continue;
-      const masks = a.gfp.kind === 'known' ? a.gfp.masks : a.gfp.kind === 'param' ? [((kernel & ~a.gfp.remove) | a.gfp.add) >>> 0] : [];
-      const sizeExpr = a.spec.sizeArg === undefined ? undefined : fn.facts.calls[a.index].args[a.spec.sizeArg];
-      const size = sizeExpr ? constInt(sizeExpr) : undefined;
-      const sets = masks.map((m) => unsupportedReclaimModifiers(model.version, a.spec.family, m, t, size));
-      const flags = sets.length ? sets.reduce((x, y) => x.filter((f) => y.includes(f))) : [];
-      if (!flags.length) continue;
-      const data = { callee: a.callee, ...shownMask(model, a), flags: flags.join(' and ') };
-      yield { message: a.spec.family === 'kvmalloc' ? 'retryKvmalloc' : 'retryVmalloc', at: a.gfpRng, data };
     }
   },
 });

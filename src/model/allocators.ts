@@ -614,6 +614,17 @@ const UNSUPPORTED_RECLAIM_MODIFIERS: Partial<Record<AllocFamily, readonly string
   kvmalloc: ['__GFP_NORETRY'],
 };
 
+/**
+ * What "unsupported" means in practice: best effort, not ignored. The data pages (and the pages[]
+ * array, gfp & GFP_RECLAIM_MASK, 6.12 mm/vmalloc.c:3687, 6.1:3094) get the caller's mask, so
+ * __GFP_NORETRY still gives up after one reclaim pass there and never OOM-kills (6.12
+ * mm/page_alloc.c:4500); only the few page-table pages use GFP_KERNEL. A "try big, fall back to
+ * smaller" loop therefore works as meant, and dropping the flag would be a regression: nothing for
+ * a caller to fix, only a guarantee not to rely on. __GFP_RETRY_MAYFAIL is left out: mm passes it
+ * to vmalloc itself from kvmalloc, which documents it as supported.
+ */
+export const BEST_EFFORT_RECLAIM_MODIFIERS: readonly string[] = ['__GFP_NORETRY'];
+
 /** The reclaim modifiers of `mask` a `family` call does not honour on `v` (see above); `size` in bytes when known. */
 export function unsupportedReclaimModifiers(v: KernelVersion, family: AllocFamily, mask: number, table: GfpTable, size?: number): string[] {
   const flags = UNSUPPORTED_RECLAIM_MODIFIERS[family] ?? [];
