@@ -21,16 +21,17 @@ import { formatFactsJson, formatFactsText } from '../report/facts.js';
 import { formatJson, type JsonReportInput } from '../report/json.js';
 import { formatSarif } from '../report/sarif.js';
 import { escapeForTerminal, formatSummary, formatText } from '../report/text.js';
+import { addChangeOptions, loadChange, wantsChange, type ChangeOptions } from './patch.js';
+import { UsageError } from './usage-error.js';
 
-/** A problem with how gfplint was invoked or configured: one line, exit 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 const LEVELS: readonly Severity[] = ['info', 'warning', 'error'];
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
-interface CheckOptions {
+interface CheckOptions extends ChangeOptions {
   format: string;
   output?: string;
   rule: string[];
@@ -75,7 +76,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function addCheckOptions(cmd: Command): Command {
-  return cmd
+  return addChangeOptions(cmd)
     .argument('[paths...]', 'files or directories to check (default: .)')
     .option('--format <format>', 'output format: text, json or sarif', 'text')
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
@@ -234,6 +235,9 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
   const targets = paths.length ? paths : ['.'];
   for (const p of targets) checkPathExists(p, cwd);
   if (o.output) checkOutputDir(o.output, cwd);
+  if (o.filterMode !== undefined && !wantsChange(o)) throw new UsageError('--filter-mode needs --patch, --staged or --diff-base');
+  const change = wantsChange(o) ? loadChange(o, paths, cwd) : undefined;
+  if (change?.noStore && !o.quiet) process.stderr.write(`${TOOL_NAME}: note: no stored summaries of ${escapeForTerminal(change.noStore)} yet: callers and callees outside the change are not known until a whole-tree run ('gfplint .' at its top)\n`);
 
   const reportUnused = o.reportUnusedDisable !== false;
   const progress = !o.quiet && Boolean(process.stderr.isTTY);
@@ -252,8 +256,8 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
   const printedSkips = new Set<string>();
   let lastProgress = 0;
   try {
-    const result = await lint({
-      paths: targets,
+    const linted = await lint({
+      ...(change ? change.lintInput : { paths: targets }),
       cwd,
       kernelVersion: o.kernelVersion,
       rules: o.rule.length ? o.rule : undefined,
@@ -277,6 +281,7 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
           }
         : undefined,
     });
+    const result = change ? change.filter(linted) : linted;
     if (progress) process.stderr.write('\r\x1b[K');
     // Let a signal that arrived while the pipeline was busy be delivered before anything is
     // written: libuv reads pending signals in its poll phase, which a timer turn guarantees.
@@ -289,7 +294,7 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
     }
     const unused = reportUnused ? result.unusedSuppressions : [];
     const shown = [...result.findings, ...unused].sort(compareDiagnostics);
-    const report = render(format, { ...result, unusedSuppressions: unused }, shown, { color, explain: Boolean(o.explain), cwd });
+    const report = render(format, { ...result, unusedSuppressions: unused }, shown, { color, explain: Boolean(o.explain), cwd, source: change?.source });
     if (o.output) writeFileAtomic(resolve(cwd, o.output), report, () => signalled !== undefined);
     else process.stdout.write(report);
     if (signalled) return signalExit(signalled);
@@ -318,7 +323,7 @@ function render(
   format: Format,
   result: LintResult,
   shown: Diagnostic[],
-  opts: { color: boolean; explain: boolean; cwd: string },
+  opts: { color: boolean; explain: boolean; cwd: string; source?: (file: string) => string | undefined },
 ): string {
   const input: JsonReportInput = result;
   if (format === 'json') return formatJson(input);
@@ -326,9 +331,9 @@ function render(
   const cache = new Map<string, string | undefined>();
   const source = (file: string): string | undefined => {
     if (!cache.has(file)) {
-      let text: string | undefined;
+      let text = opts.source?.(file);
       try {
-        text = readFileSync(resolve(opts.cwd, file), 'utf8');
+        text ??= readFileSync(resolve(opts.cwd, file), 'utf8');
       } catch {
         text = undefined;
       }

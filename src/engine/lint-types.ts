@@ -15,6 +15,12 @@ export interface LintOptions {
   paths?: string[];
   /** In-memory sources (fixtures, editor buffers). */
   sources?: SourceInput[];
+  /**
+   * With `sources`: a path inside the tree they belong to (a staged change, an editor buffer): its
+   * Makefile gives the kernel version, its GFP header the bit values and its summary store the
+   * rest of the program, read and never rewritten.
+   */
+  sourcesIn?: string;
   cwd: string;
   /** `X.Y` or `X.Y.Z`; otherwise read from the scanned tree's Makefile, otherwise the newest modelled. */
   kernelVersion?: string;

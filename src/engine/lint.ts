@@ -124,6 +124,9 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   let treeVersion: KernelVersion | undefined;
   if (opts.sources) {
     for (const s of opts.sources) inputs.push({ path: s.path, text: s.text });
+    const kr = opts.sourcesIn === undefined ? undefined : findKernelRoot(path.resolve(opts.cwd, opts.sourcesIn));
+    treeRoot = kr?.root;
+    treeVersion = kr?.version;
   } else {
     const given = opts.paths?.length ? opts.paths : ['.'];
     const found = await discoverFiles(given, opts.cwd, skip);
@@ -234,7 +237,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   };
 
   const cacheDir = path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir());
-  const store = treeRoot && !opts.noCache && !opts.sources ? storePath(cacheDir, toolVersion(), treeRoot) : undefined;
+  const store = treeRoot && !opts.noCache && (!opts.sources || opts.sourcesIn !== undefined) ? storePath(cacheDir, toolVersion(), treeRoot) : undefined;
 
   // A re-run with nothing changed is answered from the remembered result (result-memo.ts).
   const memoable = !opts.sources && !opts.noCache && opts.rememberResults !== false;
@@ -450,14 +453,14 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       }, async () => {
         trimHeap();
         const c = await collect(shard);
-        timing(`collect ${shard[0].path} (${shard.length} files, ${c.stats.parsed} parsed, ${c.stats.cacheHits} cached, ${c.stats.widened} widened)`);
+        timing(`collect ${shard[0]?.path} (${shard.length} files, ${c.stats.parsed} parsed, ${c.stats.cacheHits} cached, ${c.stats.widened} widened)`);
         passA(c);
       });
       if (hit) {
         done += shard.length;
         opts.onProgress?.(done, total);
       }
-      timing(hit ? `remembered ${shard[0].path}` : 'analyse');
+      timing(hit ? `remembered ${shard[0]?.path}` : 'analyse');
       await new Promise((r) => setImmediate(r));
     }
     timing('pass A');
@@ -587,7 +590,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       timing('global view');
       // A scan of a few files (a patch, an editor) leaves the store as the last larger scan wrote
       // it: rewriting a whole tree's summaries would cost more than the check itself.
-      if (store && treeRoot && !opts.signal?.aborted && (!stored || scansTree || inputs.length >= STORE_REWRITE_FILES)) saveSummaries(store, treeRoot, opts.cwd, scannedRecords(), scannedPaths, inferred, rest);
+      if (store && treeRoot && !opts.signal?.aborted && !opts.sources && (!stored || scansTree || inputs.length >= STORE_REWRITE_FILES)) saveSummaries(store, treeRoot, opts.cwd, scannedRecords(), scannedPaths, inferred, rest);
       // Keyed by the store as this run leaves it: what the next run with these summaries finds.
       const keyAfter = viewKey(statText(store));
       if (keyAfter) memo!.write(keyAfter, data);
