@@ -172,6 +172,21 @@ describe('--patch and --filter-mode', () => {
     expect(r.stdout).toMatch(/^foo_dev\.c:14:11: error: .*\[sleep-in-atomic\]/m);
   });
 
+  test("--format checkpatch-terse, as b4 runs it: the patch on stdin, one line a finding, silent when clean", () => {
+    resetTo(LOCKED);
+    git('commit', '-q', '-a', '-m', 'foo: lock the buffer');
+    const bad = gfplint(['--patch', '-', '--format', 'checkpatch-terse'], { input: git('format-patch', '-1', '--stdout') });
+    git('reset', '-q', '--hard', 'HEAD~1');
+    expect(bad.stderr).toBe('');
+    expect(bad.stdout).toMatch(/^drivers\/foo\/foo_dev\.c:14: ERROR:sleep-in-atomic: in 'foo_fill': 'kmalloc\(\)' with 'GFP_KERNEL' may sleep [^\n]*\n$/);
+    expect(bad.status).toBe(1);
+    resetTo(CLEAN);
+    git('commit', '-q', '-a', '-m', 'foo: lock the count');
+    const good = gfplint(['--patch', '-', '--format', 'checkpatch-terse'], { input: git('format-patch', '-1', '--stdout') });
+    git('reset', '-q', '--hard', 'HEAD~1');
+    expect([good.status, good.stdout, good.stderr]).toEqual([0, '', '']);
+  });
+
   test('added: only findings on an added line or whose lock or scope site is added', () => {
     // Only the kmalloc() line changes (64 → 128): its finding is in foo_fill's unchanged lock.
     const base = LOCKED;

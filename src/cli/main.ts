@@ -20,13 +20,14 @@ import { DiscoveryError } from '../program/discover.js';
 import { formatFactsJson, formatFactsText } from '../report/facts.js';
 import { formatJson, type JsonReportInput } from '../report/json.js';
 import { formatSarif } from '../report/sarif.js';
+import { formatCheckpatchTerse } from '../report/checkpatch.js';
 import { escapeForTerminal, formatSummary, formatText } from '../report/text.js';
 import { addChangeOptions, loadChange, wantsChange, type ChangeOptions } from './patch.js';
 import { UsageError } from './usage-error.js';
 
 export { UsageError };
 
-const FORMATS = ['text', 'json', 'sarif'] as const;
+const FORMATS = ['text', 'json', 'sarif', 'checkpatch-terse'] as const;
 type Format = (typeof FORMATS)[number];
 const LEVELS: readonly Severity[] = ['info', 'warning', 'error'];
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -78,7 +79,7 @@ function collect(value: string, previous: string[]): string[] {
 function addCheckOptions(cmd: Command): Command {
   return addChangeOptions(cmd)
     .argument('[paths...]', 'files or directories to check (default: .)')
-    .option('--format <format>', 'output format: text, json or sarif', 'text')
+    .option('--format <format>', 'output format: text, json, sarif or checkpatch-terse', 'text')
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
     .option('--rule <id>', 'run only this rule (repeatable, or comma-separated)', collect, [])
     .option('--disable <id>', 'do not run this rule (repeatable, or comma-separated)', collect, [])
@@ -222,8 +223,10 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
     return 0;
   }
   const cwd = process.cwd();
-  if (!(FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`unknown format '${o.format}' (expected text, json or sarif)`);
+  if (!(FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`unknown format '${o.format}' (expected ${FORMATS.join(', ')})`);
   const format = o.format as Format;
+  // checkpatch-terse is read line by line (b4 counts any stderr line as a failure): no summary.
+  if (format === 'checkpatch-terse') o.quiet = true;
   if (!(LEVELS as readonly string[]).includes(o.failLevel)) throw new UsageError(`unknown fail level '${o.failLevel}' (expected info, warning or error)`);
   const failLevel = o.failLevel as Severity;
   const jobs = positiveNumber('--jobs', o.jobs, true);
@@ -328,6 +331,7 @@ function render(
   const input: JsonReportInput = result;
   if (format === 'json') return formatJson(input);
   if (format === 'sarif') return formatSarif(input, { rules: allRules(), cwd: opts.cwd });
+  if (format === 'checkpatch-terse') return formatCheckpatchTerse(shown);
   const cache = new Map<string, string | undefined>();
   const source = (file: string): string | undefined => {
     if (!cache.has(file)) {
