@@ -24,6 +24,7 @@ import { formatCheckpatchTerse } from '../report/checkpatch.js';
 import { escapeForTerminal, formatSummary, formatText } from '../report/text.js';
 import { addChangeOptions, loadChange, wantsChange, type ChangeOptions } from './patch.js';
 import { UsageError } from './usage-error.js';
+import { addConfigOptions, configureRun, printConfig, type ConfigOptions } from './config.js';
 
 export { UsageError };
 
@@ -32,13 +33,14 @@ type Format = (typeof FORMATS)[number];
 const LEVELS: readonly Severity[] = ['info', 'warning', 'error'];
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
-interface CheckOptions extends ChangeOptions {
+interface CheckOptions extends ChangeOptions, ConfigOptions {
+  maxWarnings?: string;
   format: string;
   output?: string;
   rule: string[];
   disable: string[];
   kernelVersion?: string;
-  failLevel: string;
+  failLevel?: string;
   jobs?: string;
   cacheDir?: string;
   cache: boolean;
@@ -77,14 +79,14 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function addCheckOptions(cmd: Command): Command {
-  return addChangeOptions(cmd)
+  return addConfigOptions(addChangeOptions(cmd))
     .argument('[paths...]', 'files or directories to check (default: .)')
     .option('--format <format>', 'output format: text, json, sarif or checkpatch-terse', 'text')
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
     .option('--rule <id>', 'run only this rule (repeatable, or comma-separated)', collect, [])
     .option('--disable <id>', 'do not run this rule (repeatable, or comma-separated)', collect, [])
     .option('--kernel-version <X.Y[.Z]>', "kernel version to model (default: the tree's Makefile, else the newest modelled)")
-    .option('--fail-level <level>', 'lowest severity that makes the exit status 1: info, warning or error', 'warning')
+    .option('--fail-level <level>', 'lowest severity that makes the exit status 1: info, warning or error (default: warning)')
     .option('--jobs <n>', 'parallel workers')
     .option('--cache-dir <dir>', 'where to keep the facts cache')
     .option('--no-cache', 'do not read or write the cache')
@@ -207,6 +209,12 @@ function positiveNumber(name: string, v: string | undefined, integer: boolean): 
   return n;
 }
 
+function wholeNumber(name: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a whole number, not '${v}'`);
+  return n;
+}
+
 function checkPathExists(p: string, cwd: string): void {
   try {
     statSync(resolve(cwd, p));
@@ -223,6 +231,15 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
     return 0;
   }
   const cwd = process.cwd();
+  if (o.printConfig !== undefined) {
+    process.stdout.write(printConfig(o.printConfig, o, cwd, { ...o }));
+    return 0;
+  }
+  // The configuration files under the command line (config.ts).
+  const config = configureRun(o, paths.length ? paths : ['.'], cwd, o.rule);
+  o.kernelVersion ??= config.kernelVersion;
+  o.failLevel ??= config.failLevel ?? 'warning';
+  const maxWarnings = o.maxWarnings === undefined ? config.maxWarnings : wholeNumber('--max-warnings', o.maxWarnings);
   if (!(FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`unknown format '${o.format}' (expected ${FORMATS.join(', ')})`);
   const format = o.format as Format;
   // checkpatch-terse is read line by line (b4 counts any stderr line as a failure): no summary.
@@ -263,7 +280,8 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
       ...(change ? change.lintInput : { paths: targets }),
       cwd,
       kernelVersion: o.kernelVersion,
-      rules: o.rule.length ? o.rule : undefined,
+      rules: o.rule.length ? o.rule : config.rules,
+      declared: config.declared,
       disable: o.disable.length ? o.disable : undefined,
       jobs,
       cacheDir: o.cacheDir,
@@ -284,7 +302,7 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
           }
         : undefined,
     });
-    const result = change ? change.filter(linted) : linted;
+    const result = config.apply(change ? change.filter(linted) : linted);
     if (progress) process.stderr.write('\r\x1b[K');
     // Let a signal that arrived while the pipeline was busy be delivered before anything is
     // written: libuv reads pending signals in its poll phase, which a timer turn guarantees.
@@ -308,7 +326,8 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
         formatSummary({ files: result.filesScanned, functions: result.stats.functions, allocationSites: result.stats.allocationSites, seconds: result.stats.seconds, remembered: result.stats.remembered }, shown),
       );
     }
-    return shown.some((d) => RANK[d.severity] >= RANK[failLevel]) ? 1 : 0;
+    const tooManyWarnings = maxWarnings !== undefined && shown.filter((d) => d.severity === 'warning').length > maxWarnings;
+    return tooManyWarnings || shown.some((d) => RANK[d.severity] >= RANK[failLevel]) ? 1 : 0;
   } catch (e) {
     if (signalled) return signalExit(signalled);
     throw e;

@@ -2,7 +2,16 @@
  * The contract between the pipeline and its front ends (CLI, tests, editor): what a run is asked
  * to do and what it answers.
  */
+import type { AllocatorSpec } from '../model/allocators.js';
+import type { ScopeProvider } from '../model/memalloc-scopes.js';
 import type { Diagnostic } from './diagnostic.js';
+
+/** Allocators and scope providers declared by a configuration, with a digest of them (cache keys). */
+export interface DeclaredModel {
+  allocators: AllocatorSpec[];
+  scopeProviders: ScopeProvider[];
+  digest: string;
+}
 
 export interface SourceInput {
   /** Path as it will be printed (relative to cwd, forward slashes). */
@@ -26,6 +35,8 @@ export interface LintOptions {
   kernelVersion?: string;
   /** Rule ids to run; default: every recommended rule. */
   rules?: string[];
+  /** Extra allocators and scope providers (configuration): known to every file, as if inferred. */
+  declared?: DeclaredModel;
   /** Rule ids to switch off. */
   disable?: string[];
   jobs?: number;

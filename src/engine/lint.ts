@@ -201,6 +201,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     return collected;
   };
   const inferred = new Inferred();
+  if (opts.declared) inferred.declare(opts.declared);
   const modelFor = (file: string) => inferred.modelFor(model, file);
   // Each file within its time budget: a file over it is reported and dropped whole, never half-used.
   const analyse = (files: AnalysedFile[]) => {
@@ -237,7 +238,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   };
 
   const cacheDir = path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir());
-  const store = treeRoot && !opts.noCache && (!opts.sources || opts.sourcesIn !== undefined) ? storePath(cacheDir, toolVersion(), treeRoot) : undefined;
+  // Summaries made with declared allocators or providers are kept apart from the tree's own.
+  const store = treeRoot && !opts.noCache && (!opts.sources || opts.sourcesIn !== undefined) ? storePath(cacheDir, toolVersion() + (opts.declared ? `+${opts.declared.digest}` : ''), treeRoot) : undefined;
 
   // A re-run with nothing changed is answered from the remembered result (result-memo.ts).
   const memoable = !opts.sources && !opts.noCache && opts.rememberResults !== false;
@@ -247,7 +249,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     const inTree = (...p: string[]) => (treeRoot ? path.join(treeRoot, ...p) : undefined);
     return memoKey({
       inputsDigest: digest, toolVersion: toolVersion(),
-      options: { rules: rules.map((r) => r.id), kernelVersion: opts.kernelVersion, budget, shardFiles: opts.shardFiles, cwd: path.resolve(opts.cwd), paths: opts.paths },
+      options: { rules: rules.map((r) => r.id), kernelVersion: opts.kernelVersion, declared: opts.declared?.digest, budget, shardFiles: opts.shardFiles, cwd: path.resolve(opts.cwd), paths: opts.paths },
       dependsOn: [inTree('include', 'linux', 'gfp_types.h'), inTree('include', 'linux', 'gfp.h'), inTree('Makefile'), store],
     });
   };
