@@ -17,9 +17,10 @@ import type { Severity } from '../engine/rule.js';
 import { ALLOC_FAMILIES, toSpec, type AllocatorRow } from '../model/allocators.js';
 import { SCOPE_CLEARS, type ScopeProvider } from '../model/memalloc-scopes.js';
 import { parseKernelVersion } from '../model/version.js';
+import { CONFIG_NAMES } from './config-names.js';
 import { UsageError } from './usage-error.js';
 
-export const CONFIG_NAMES = ['.gfplint.yaml', '.gfplint.yml'];
+export { CONFIG_NAMES };
 
 const IDENT = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 const INDEX = { type: 'integer', minimum: 0 };

@@ -102,6 +102,7 @@ function addCheckOptions(cmd: Command): Command {
 
 /** Parse and run; resolves to the exit status. Never throws for bad input. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--kbuild')) return (await import('./kbuild.js')).kbuildMain(argv);
   let status = 0;
   const program = new Command(TOOL_NAME);
   program
