@@ -232,6 +232,18 @@ describe('--patch and --filter-mode', () => {
     expect(r.stdout).toMatch(/note: .*kmalloc/);
   });
 
+  test("a helper's mask made redundant by a scope the change opens in its caller: reported in the helper, through the chain", () => {
+    const base = DEV.replace('static void foo_count', 'static int foo_get(struct foo_dev *d)\n{\n\td->buf = kmalloc(8, GFP_NOFS);\n\treturn 0;\n}\n\nint foo_run(struct foo_dev *d)\n{\n\tint ret;\n\n\tret = foo_get(d);\n\treturn ret;\n}\n\nstatic void foo_count');
+    resetTo(base);
+    git('commit', '-q', '-a', '-m', 'base');
+    writeFileSync(file(), base.replace('\tret = foo_get(d);\n', '\tunsigned int nofs = memalloc_nofs_save();\n\tret = foo_get(d);\n\tmemalloc_nofs_restore(nofs);\n'));
+    const r = gfplint(['--diff-base', 'HEAD', '--filter-mode', 'added']);
+    git('reset', '-q', '--hard', 'HEAD~1');
+    expect(r.status, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/in 'foo_get': 'GFP_NOFS' is redundant: every known caller reaches 'foo_get\(\)' inside a NOFS scope.*\[nofs-redundant\]/);
+    expect(r.stdout).toMatch(/note: 'memalloc_nofs_save\(\)' opens the nofs scope here/);
+  });
+
   test('bad input: one error line, exit 2', () => {
     const missing = gfplint(['--patch', 'nope.patch']);
     expect(missing.status).toBe(2);
