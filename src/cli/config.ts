@@ -7,9 +7,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject } from 'ajv';
 import type { Command } from 'commander';
-import { isMap, LineCounter, parseDocument, stringify, type Document, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
 import type { Diagnostic } from '../engine/diagnostic.js';
 import type { DeclaredModel, LintResult } from '../engine/lint-types.js';
 import { allRules, UNUSED_DISABLE } from '../engine/registry.js';
@@ -21,6 +22,12 @@ import { CONFIG_NAMES } from './config-names.js';
 import { UsageError } from './usage-error.js';
 
 export { CONFIG_NAMES };
+
+// The YAML parser and the schema validator load only when a configuration file is read: most runs
+// have none, and together they cost a run's start-up about as much as the analysis of a file.
+const require = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = () => (yamlModule ??= require('yaml') as typeof import('yaml'));
 
 const IDENT = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 const INDEX = { type: 'integer', minimum: 0 };
@@ -128,7 +135,7 @@ export function addConfigOptions(cmd: Command): Command {
     .option('--max-warnings <n>', 'exit 1 when there are more than N warnings, whatever --fail-level says');
 }
 
-let validator: ReturnType<Ajv['compile']> | undefined;
+let validator: ReturnType<import('ajv').Ajv['compile']> | undefined;
 
 /** Reads and validates one configuration file; every problem is a UsageError naming file:line:col. */
 export function readConfigFile(file: string, cwd: string): ConfigFile {
@@ -140,6 +147,7 @@ export function readConfigFile(file: string, cwd: string): ConfigFile {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read configuration file '${shown}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   // The core schema of YAML 1.2 (no custom tags: nothing in a file can construct code), unique keys.
   const doc = parseDocument(text, { lineCounter: lines, schema: 'core', uniqueKeys: true, prettyErrors: false });
@@ -150,7 +158,7 @@ export function readConfigFile(file: string, cwd: string): ConfigFile {
   const first = doc.errors[0] ?? doc.warnings[0];
   if (first) throw new UsageError(`${at(first.pos[0])}: ${first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
   const data = (doc.contents === null ? {} : doc.toJS({ maxAliasCount: 100 })) as unknown;
-  validator ??= new Ajv({ allErrors: false, strict: true }).compile(CONFIG_SCHEMA);
+  validator ??= new (require('ajv') as typeof import('ajv')).Ajv({ allErrors: false, strict: true }).compile(CONFIG_SCHEMA);
   if (!validator(data)) {
     const err = validator.errors![0];
     const { offset, message } = describe(doc, err);
@@ -184,7 +192,7 @@ function nodeAt(doc: Document, segments: (string | number)[]): Node | undefined 
 
 function keyNode(doc: Document, parent: (string | number)[], key: string): Node | undefined {
   const map = nodeAt(doc, parent);
-  if (!isMap(map)) return undefined;
+  if (!yaml().isMap(map)) return undefined;
   const pair = map.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
   return pair?.key as Node | undefined;
 }
@@ -418,5 +426,5 @@ export function printConfig(file: string, o: ConfigOptions, cwd: string, cli: { 
   const mw = cli.maxWarnings !== undefined ? Number(cli.maxWarnings) : e.maxWarnings;
   if (mw !== undefined) out['max-warnings'] = mw;
   const from = e.sources.length ? e.sources.map((s) => `#   ${path.relative(cwd, s) || s}`).join('\n') : '#   (no configuration file)';
-  return `# The configuration in force for ${file}, from (farthest first):\n${from}\n${Object.keys(out).length ? stringify(out) : '{}\n'}`;
+  return `# The configuration in force for ${file}, from (farthest first):\n${from}\n${Object.keys(out).length ? yaml().stringify(out) : '{}\n'}`;
 }
