@@ -17,7 +17,7 @@ let top: string;
 interface Run { status: number | null; stdout: string; stderr: string }
 
 function gfplint(args: string[], cwd = top): Run {
-  const r = spawnSync(process.execPath, [bin, '--no-cache', ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', HOME: top, XDG_CACHE_HOME: join(top, '.cache') }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [bin, '--no-cache', ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', HOME: top, XDG_CACHE_HOME: join(top, '.cache'), XDG_CONFIG_HOME: join(top, '.config') }, timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -27,7 +27,7 @@ function write(rel: string, text: string): void {
 }
 
 function clearConfigs(): void {
-  for (const f of ['.gfplint.yaml', 'drivers/.gfplint.yaml', 'drivers/foo/.gfplint.yaml', 'drivers/bar/.gfplint.yaml', 'other.yaml']) rmSync(join(top, f), { force: true });
+  for (const f of ['.config/gfplint/config.yaml', '.gfplint.yaml', 'drivers/.gfplint.yaml', 'drivers/foo/.gfplint.yaml', 'drivers/bar/.gfplint.yaml', 'other.yaml']) rmSync(join(top, f), { force: true });
 }
 
 /** A GFP_KERNEL allocation under a spinlock: sleep-in-atomic (an error). */
@@ -132,6 +132,16 @@ describe('discovery and precedence', () => {
     expect(gfplint(['drivers/foo']).status).toBe(1); // one warning > max-warnings 0
     expect(gfplint(['--max-warnings', '1', 'drivers/foo']).status).toBe(0);
     expect(gfplint(['--fail-level', 'warning', '--max-warnings', '1', 'drivers/foo']).status).toBe(1);
+  });
+
+  test("the user's own file is the farthest; root: true leaves it out", () => {
+    clearConfigs();
+    write('.config/gfplint/config.yaml', 'rules:\n  sleep-in-atomic: info\n');
+    expect(gfplint(['drivers/foo']).stdout).toMatch(/info: .*\[sleep-in-atomic\]/);
+    write('.gfplint.yaml', 'rules:\n  sleep-in-atomic: warning\n');
+    expect(gfplint(['drivers/foo']).stdout).toMatch(/warning: .*\[sleep-in-atomic\]/);
+    write('.gfplint.yaml', 'root: true\n');
+    expect(gfplint(['drivers/foo']).stdout).toMatch(/error: .*\[sleep-in-atomic\]/);
   });
 
   test('--config replaces discovery, --no-config reads nothing', () => {

@@ -24,7 +24,7 @@ function write(rel: string, text: string): void {
 function check(extra: string[], file = '../linux/drivers/foo/foo.c') {
   const r = spawnSync(process.execPath, [bin, '--kbuild', ...CHECKFLAGS, '-Wp,-MMD,drivers/foo/.foo.o.d', '-nostdinc', '-I../linux/include', '-I./include', '-include', '../linux/include/linux/kconfig.h',
     '-D__KERNEL__', '-std=gnu11', '-fno-strict-aliasing', '--param=allow-store-data-races=0', '-DKBUILD_MODNAME="foo"', '-I', '../linux/drivers/foo', ...extra, file],
-  { cwd: join(dir, 'obj'), encoding: 'utf8', env: { ...process.env, HOME: dir, XDG_CACHE_HOME: join(dir, 'cache') } });
+  { cwd: join(dir, 'obj'), encoding: 'utf8', env: { ...process.env, HOME: dir, XDG_CACHE_HOME: join(dir, 'cache'), XDG_CONFIG_HOME: join(dir, 'config') } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

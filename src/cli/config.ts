@@ -18,7 +18,7 @@ import type { Severity } from '../engine/rule.js';
 import { ALLOC_FAMILIES, toSpec, type AllocatorRow } from '../model/allocators.js';
 import { SCOPE_CLEARS, type ScopeProvider } from '../model/memalloc-scopes.js';
 import { parseKernelVersion } from '../model/version.js';
-import { CONFIG_NAMES } from './config-names.js';
+import { CONFIG_NAMES, userConfigPath } from './config-names.js';
 import { UsageError } from './usage-error.js';
 
 export { CONFIG_NAMES };
@@ -266,8 +266,16 @@ export class ConfigFinder {
       }
       const up = path.dirname(dir);
       const stop = here?.data.root === true || isTreeTop(dir) || up === dir;
-      const above = stop ? [] : this.chain(up);
+      // Past the tree's top, the user's own file (for trees that take no dotfiles upstream).
+      const above = here?.data.root === true ? [] : stop ? this.user() : this.chain(up);
       return here ? [...above, here] : above;
+    });
+  }
+
+  private user(): ConfigFile[] {
+    return this.memo('\0user', () => {
+      const file = userConfigPath();
+      return file && existsSync(file) ? [readConfigFile(file, this.cwd)] : [];
     });
   }
 

@@ -16,7 +16,7 @@ import { displayPath } from '../program/discover.js';
 import { decodeSource } from '../program/source.js';
 import { formatText } from '../report/text.js';
 import { maskDeadConfigCode, readAutoconf, type ConfigSymbols } from '../syntax/config-conditionals.js';
-import { CONFIG_NAMES } from './config-names.js';
+import { CONFIG_NAMES, userConfigPath } from './config-names.js';
 import { UsageError } from './usage-error.js';
 
 /** What Kbuild passed, as far as gfplint cares. */
@@ -107,8 +107,10 @@ export function configSymbols(inv: KbuildInvocation, cwd: string): ConfigSymbols
   return complete || values.size ? { values, complete } : undefined;
 }
 
-/** A configuration file applies to the file (from its directory up to the tree top). */
+/** A configuration file applies to the file (from its directory up to the tree top, or the user's own). */
 function hasConfigFile(abs: string): boolean {
+  const user = userConfigPath();
+  if (user && existsSync(user)) return true;
   for (let d = path.dirname(abs), i = 0; i < 128; i++) {
     if (CONFIG_NAMES.some((n) => existsSync(path.join(d, n)))) return true;
     if (existsSync(path.join(d, '.git')) || (existsSync(path.join(d, 'Makefile')) && existsSync(path.join(d, 'include', 'linux')))) return false;
