@@ -26,23 +26,27 @@ import { formatJson, type JsonReportInput } from '../report/json.js';
 import { formatSarif } from '../report/sarif.js';
 import { formatGithub, writeStepSummary } from '../report/github.js';
 import { formatGitlab } from '../report/gitlab.js';
+import { formatCheckpatchTerse } from '../report/checkpatch.js';
 import { escapeForTerminal, formatSummary, formatText } from '../report/text.js';
+import { addChangeOptions, loadChange, wantsChange, type ChangeOptions } from './patch.js';
+import { UsageError } from './usage-error.js';
+import { addConfigOptions, configureRun, printConfig, type ConfigOptions } from './config.js';
 
-/** A problem with how gfplint was invoked or configured: one line, exit 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
-const FORMATS = ['text', 'json', 'sarif', 'gitlab', 'github'] as const;
+const FORMATS = ['text', 'json', 'sarif', 'gitlab', 'github', 'checkpatch-terse'] as const;
 type Format = (typeof FORMATS)[number];
 const LEVELS: readonly Severity[] = ['info', 'warning', 'error'];
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
-interface CheckOptions {
+interface CheckOptions extends ChangeOptions, ConfigOptions {
+  maxWarnings?: string;
   format: string;
   output?: string;
   rule: string[];
   disable: string[];
   kernelVersion?: string;
-  failLevel: string;
+  failLevel?: string;
   jobs?: string;
   cacheDir?: string;
   cache: boolean;
@@ -91,14 +95,14 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function addCheckOptions(cmd: Command): Command {
-  return cmd
+  return addConfigOptions(addChangeOptions(cmd))
     .argument('[paths...]', 'files or directories to check (default: .)')
-    .option('--format <format>', 'output format: text, json, sarif, gitlab (Code Quality) or github (Actions annotations)', 'text')
+    .option('--format <format>', 'output format: text, json, sarif, gitlab (Code Quality), github (Actions annotations) or checkpatch-terse (b4)', 'text')
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
     .option('--rule <id>', 'run only this rule (repeatable, or comma-separated)', collect, [])
     .option('--disable <id>', 'do not run this rule (repeatable, or comma-separated)', collect, [])
     .option('--kernel-version <X.Y[.Z]>', "kernel version to model (default: the tree's Makefile, else the newest modelled)")
-    .option('--fail-level <level>', 'lowest severity that makes the exit status 1: info, warning or error', 'warning')
+    .option('--fail-level <level>', 'lowest severity that makes the exit status 1: info, warning or error (default: warning)')
     .option('--jobs <n>', 'parallel workers')
     .option('--cache-dir <dir>', 'where to keep the facts cache')
     .option('--no-cache', 'do not read or write the cache')
@@ -118,6 +122,7 @@ function addCheckOptions(cmd: Command): Command {
 
 /** Parse and run; resolves to the exit status. Never throws for bad input. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--kbuild')) return (await import('./kbuild.js')).kbuildMain(argv);
   let status = 0;
   const program = new Command(TOOL_NAME);
   program
@@ -240,6 +245,12 @@ function positiveNumber(name: string, v: string | undefined, integer: boolean): 
   return n;
 }
 
+function wholeNumber(name: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a whole number, not '${v}'`);
+  return n;
+}
+
 function checkPathExists(p: string, cwd: string): void {
   try {
     statSync(resolve(cwd, p));
@@ -305,8 +316,19 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
     return 0;
   }
   const cwd = process.cwd();
+  if (o.printConfig !== undefined) {
+    process.stdout.write(printConfig(o.printConfig, o, cwd, { ...o }));
+    return 0;
+  }
+  // The configuration files under the command line (config.ts).
+  const config = configureRun(o, paths.length ? paths : ['.'], cwd, o.rule);
+  o.kernelVersion ??= config.kernelVersion;
+  o.failLevel ??= config.failLevel ?? 'warning';
+  const maxWarnings = o.maxWarnings === undefined ? config.maxWarnings : wholeNumber('--max-warnings', o.maxWarnings);
   if (!(FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`unknown format '${o.format}' (expected ${FORMATS.join(', ')})`);
   const format = o.format as Format;
+  // checkpatch-terse is read line by line (b4 counts any stderr line as a failure): no summary.
+  if (format === 'checkpatch-terse') o.quiet = true;
   if (!(LEVELS as readonly string[]).includes(o.failLevel)) throw new UsageError(`unknown fail level '${o.failLevel}' (expected info, warning or error)`);
   const failLevel = o.failLevel as Severity;
   const jobs = positiveNumber('--jobs', o.jobs, true);
@@ -321,6 +343,9 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
   const baselineProblem = checkBaselineOptions(o, cwd);
   if (baselineProblem) throw new UsageError(baselineProblem);
   if (o.baseline && o.updateBaseline) checkOutputDir(o.baseline, cwd);
+  if (o.filterMode !== undefined && !wantsChange(o)) throw new UsageError('--filter-mode needs --patch, --staged or --diff-base');
+  const change = wantsChange(o) ? loadChange(o, paths, cwd) : undefined;
+  if (change?.noStore && !o.quiet) process.stderr.write(`${TOOL_NAME}: note: no stored summaries of ${escapeForTerminal(change.noStore)} yet: callers and callees outside the change are not known until a whole-tree run ('gfplint .' at its top)\n`);
 
   const reportUnused = o.reportUnusedDisable !== false;
   const progress = !o.quiet && Boolean(process.stderr.isTTY);
@@ -340,10 +365,11 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
   let lastProgress = 0;
   try {
     const lintOptions: LintOptions = {
-      paths: targets,
+      ...(change ? change.lintInput : { paths: targets }),
       cwd,
       kernelVersion: o.kernelVersion,
-      rules: o.rule.length ? o.rule : undefined,
+      rules: o.rule.length ? o.rule : config.rules,
+      declared: config.declared,
       disable: o.disable.length ? o.disable : undefined,
       jobs,
       cacheDir: o.cacheDir,
@@ -364,10 +390,14 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
           }
         : undefined,
     };
-    let result = await lint(lintOptions);
+    const lintFiltered = async (opts: LintOptions) => {
+      const linted = await lint(opts);
+      return config.apply(change ? change.filter(linted) : linted);
+    };
+    let result = await lintFiltered(lintOptions);
     const fixed = o.fix ? fixStep(result.findings, { cwd, targets }) : undefined;
     if (fixed) for (const note of fixed.notes) process.stderr.write(escapeForTerminal(note) + '\n');
-    if (fixed?.changed && !controller.signal.aborted) result = await lint({ ...lintOptions, onSkip: undefined });
+    if (fixed?.changed && !controller.signal.aborted) result = await lintFiltered({ ...lintOptions, onSkip: undefined });
     if (progress) process.stderr.write('\r\x1b[K');
     // Let a signal that arrived while the pipeline was busy be delivered before anything is
     // written: libuv reads pending signals in its poll phase, which a timer turn guarantees.
@@ -384,7 +414,7 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
     const kept = new Set(shown);
     const reported = { ...result, findings: result.findings.filter((d) => kept.has(d)), unusedSuppressions: unused.filter((d) => kept.has(d)) };
     const summaryWritten = format === 'github' && stepSummary(shown);
-    const report = render(format, reported, shown, { color, explain: Boolean(o.explain), cwd, baselined: base.hidden, summaryWritten });
+    const report = render(format, reported, shown, { color, explain: Boolean(o.explain), cwd, baselined: base.hidden, summaryWritten, source: change?.source });
     if (o.output) writeFileAtomic(resolve(cwd, o.output), report, () => signalled !== undefined);
     else process.stdout.write(report);
     if (signalled) return signalExit(signalled);
@@ -398,7 +428,8 @@ async function runCheck(paths: string[], o: CheckOptions): Promise<number> {
         formatSummary({ files: result.filesScanned, functions: result.stats.functions, allocationSites: result.stats.allocationSites, seconds: result.stats.seconds, remembered: result.stats.remembered }, shown),
       );
     }
-    return shown.some((d) => RANK[d.severity] >= RANK[failLevel]) ? 1 : 0;
+    const tooManyWarnings = maxWarnings !== undefined && shown.filter((d) => d.severity === 'warning').length > maxWarnings;
+    return tooManyWarnings || shown.some((d) => RANK[d.severity] >= RANK[failLevel]) ? 1 : 0;
   } catch (e) {
     if (signalled) return signalExit(signalled);
     throw e;
@@ -416,19 +447,20 @@ function render(
   format: Format,
   result: LintResult,
   shown: Diagnostic[],
-  opts: { color: boolean; explain: boolean; cwd: string; baselined: Diagnostic[]; summaryWritten: boolean },
+  opts: { color: boolean; explain: boolean; cwd: string; baselined: Diagnostic[]; summaryWritten: boolean; source?: (file: string) => string | undefined },
 ): string {
   const input: JsonReportInput = result;
   if (format === 'json') return formatJson(input);
   if (format === 'gitlab') return formatGitlab(shown, fileSourceReader(opts.cwd));
   if (format === 'github') return formatGithub(shown, { summaryWritten: opts.summaryWritten });
   if (format === 'sarif') return formatSarif(input, { rules: allRules(), cwd: opts.cwd, baselined: opts.baselined });
+  if (format === 'checkpatch-terse') return formatCheckpatchTerse(shown);
   const cache = new Map<string, string | undefined>();
   const source = (file: string): string | undefined => {
     if (!cache.has(file)) {
-      let text: string | undefined;
+      let text = opts.source?.(file);
       try {
-        text = readFileSync(resolve(opts.cwd, file), 'utf8');
+        text ??= readFileSync(resolve(opts.cwd, file), 'utf8');
       } catch {
         text = undefined;
       }

@@ -2,7 +2,16 @@
  * The contract between the pipeline and its front ends (CLI, tests, editor): what a run is asked
  * to do and what it answers.
  */
+import type { AllocatorSpec } from '../model/allocators.js';
+import type { ScopeProvider } from '../model/memalloc-scopes.js';
 import type { Diagnostic } from './diagnostic.js';
+
+/** Allocators and scope providers declared by a configuration, with a digest of them (cache keys). */
+export interface DeclaredModel {
+  allocators: AllocatorSpec[];
+  scopeProviders: ScopeProvider[];
+  digest: string;
+}
 
 export interface SourceInput {
   /** Path as it will be printed (relative to cwd, forward slashes). */
@@ -16,8 +25,10 @@ export interface LintOptions {
   /** In-memory sources (fixtures, editor buffers). */
   sources?: SourceInput[];
   /**
-   * The kernel tree `sources` belong to (its program database answers for the rest of the tree);
-   * default: the tree the first source's path lies in, if any. Paths on disk find their tree.
+   * The kernel tree `sources` belong to, or any path inside it (a staged change's repository, an
+   * editor buffer, Kbuild's source file): its Makefile gives the kernel version, its GFP header the
+   * bit values and its program database the rest of the program, read and never rewritten.
+   * Default: the tree the first source's path lies in, if any. Paths on disk find their tree.
    */
   treeRoot?: string;
   cwd: string;
@@ -25,6 +36,8 @@ export interface LintOptions {
   kernelVersion?: string;
   /** Rule ids to run; default: every recommended rule. */
   rules?: string[];
+  /** Extra allocators and scope providers (configuration): known to every file, as if inferred. */
+  declared?: DeclaredModel;
   /** Rule ids to switch off. */
   disable?: string[];
   jobs?: number;

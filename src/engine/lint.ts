@@ -156,6 +156,7 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
     return collected;
   };
   const inferred = new Inferred();
+  if (opts.declared) inferred.declare(opts.declared);
   const modelFor = (file: string) => inferred.modelFor(model, file);
   // Each file within its time budget: a file over it is reported and dropped whole, never half-used.
   const analyse = (files: AnalysedFile[]) => {
@@ -193,7 +194,8 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
 
   const cacheDir = path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir());
   // The program database of the tree (program/database.ts): never opened without the cache.
-  const db = treeRoot && !opts.noCache ? ProgramDb.open(databasePath(cacheDir, toolVersion(), treeRoot), treeRoot, opts.cwd) : undefined;
+  // Summaries made with declared allocators or providers are kept apart from the tree's own.
+  const db = treeRoot && !opts.noCache ? ProgramDb.open(databasePath(cacheDir, toolVersion() + (opts.declared ? `+${opts.declared.digest}` : ''), treeRoot), treeRoot, opts.cwd) : undefined;
   try {
     return await lintWith(db);
   } catch (e) {
@@ -214,7 +216,7 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
     const inTree = (...p: string[]) => (treeRoot ? path.join(treeRoot, ...p) : undefined);
     return memoKey({
       inputsDigest: digest, toolVersion: toolVersion(),
-      options: { rules: rules.map((r) => r.id), kernelVersion: opts.kernelVersion, budget, shardFiles: opts.shardFiles, cwd: path.resolve(opts.cwd), paths: opts.paths, db: db?.generation() },
+      options: { rules: rules.map((r) => r.id), kernelVersion: opts.kernelVersion, declared: opts.declared?.digest, budget, shardFiles: opts.shardFiles, cwd: path.resolve(opts.cwd), paths: opts.paths, db: db?.generation() },
       dependsOn: [inTree('include', 'linux', 'gfp_types.h'), inTree('include', 'linux', 'gfp.h'), inTree('Makefile')],
     });
   };
@@ -446,7 +448,7 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
         return content && digestOf('A', runKey, content, incoming);
       }, async () => {
         const c = await collect(shard);
-        timing(`collect ${shard[0].path} (${shard.length} files, ${c.stats.parsed} parsed, ${c.stats.cacheHits} cached, ${c.stats.widened} widened)`);
+        timing(`collect ${shard[0]?.path} (${shard.length} files, ${c.stats.parsed} parsed, ${c.stats.cacheHits} cached, ${c.stats.widened} widened)`);
         passA(c);
         guard.afterBatch(shard.length);
       });
@@ -454,7 +456,7 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
         done += shard.length;
         opts.onProgress?.(done, total);
       }
-      timing(hit ? `remembered ${shard[0].path}` : 'analyse');
+      timing(hit ? `remembered ${shard[0]?.path}` : 'analyse');
       await new Promise((r) => setImmediate(r));
     }
     timing('pass A');

@@ -52,6 +52,8 @@ export interface AllocatorSpec {
   onlySomePaths?: string;
 }
 
+/** A row of the allocator table; also the shape a configuration declares an extra allocator in. */
+export type AllocatorRow = Row;
 type Row = Omit<AllocatorSpec, 'returnsPointer' | 'sleeps' | 'frees'> & VersionRange & {
   returnsPointer?: boolean;
   sleeps?: AllocatorSpec['sleeps'];
@@ -76,6 +78,9 @@ const FAMILY_FREES: Readonly<Record<AllocFamily, readonly string[]>> = {
   pagecache: ['folio_put', 'put_page'],
   other: [],
 };
+
+/** Every allocator family, for validating declared allocators. */
+export const ALLOC_FAMILIES = Object.keys(FAMILY_FREES) as AllocFamily[];
 
 const Z = ['__GFP_ZERO'];
 
@@ -291,7 +296,8 @@ export const ALLOCATOR_ROWS: readonly Row[] = [
   { name: 'kmem_zalloc', family: 'kmalloc', gfpArg: 1, gfpArgKind: 'xfs-km', sizeArg: 0, adds: Z, until: [6, 9], sleeps: 'always', frees: ['kmem_free', 'kvfree', 'kfree'], note: 'fs/xfs/kmem.h: kmem_alloc(size, flags | KM_ZERO)' },
 ];
 
-function toSpec(r: Row): AllocatorSpec {
+/** The spec of a table row (defaults: may sleep if blocking, the family's frees, returns the object). */
+export function toSpec(r: Row): AllocatorSpec {
   const spec: AllocatorSpec = {
     name: r.name,
     family: r.family,

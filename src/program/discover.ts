@@ -6,7 +6,6 @@
  */
 import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { globby } from 'globby';
 
 export interface FoundFile { abs: string; display: string }
 
@@ -93,6 +92,8 @@ export async function discoverFiles(paths: string[], cwd: string, skip: (file: s
     const inGit = insideGitWorkTree(root);
     // Every entry, links included: a link is never followed (a loop, or a way out of the tree),
     // and one that could matter (named .c/.h, or to a directory) is reported once.
+    // Loaded on first use: a run over given files (Kbuild's one file per process) never walks.
+    const { globby } = await import('globby');
     const entries = await globby(['**/*'], {
       cwd: abs,
       absolute: true,

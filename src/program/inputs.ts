@@ -79,7 +79,18 @@ export async function diskInputs(given: string[], cwd: string, skip: (file: stri
  * In-memory sources (an editor's buffers, fixtures): the tree is `treeRoot` when given, else the
  * one the first source's path lies in, so that a buffer is checked against the tree's database.
  */
+/** The kernel tree a given path lies in; a directory outside any kernel tree is taken as the root itself. */
+function givenTree(p: string): { root: string; version?: KernelVersion } | undefined {
+  const kr = findKernelRoot(p);
+  if (kr) return kr;
+  try {
+    return statSync(p).isDirectory() ? { root: p } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function sourceInputs(sources: readonly { path: string; text: string }[], cwd: string, treeRoot?: string): Inputs {
-  const kr = treeRoot ? { root: path.resolve(cwd, treeRoot), version: findKernelRoot(path.resolve(cwd, treeRoot))?.version } : sources.length ? findKernelRoot(path.resolve(cwd, sources[0].path)) : undefined;
+  const kr = treeRoot ? givenTree(path.resolve(cwd, treeRoot)) : sources.length ? findKernelRoot(path.resolve(cwd, sources[0].path)) : undefined;
   return { files: sources.map((s) => ({ path: s.path, text: s.text })), treeRoot: kr?.root, treeVersion: kr?.version, scansTree: false };
 }

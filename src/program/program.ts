@@ -70,6 +70,18 @@ export class Inferred {
     }
   }
 
+  /**
+   * Allocators and scope providers a configuration declares (out-of-tree or private APIs): every
+   * file knows them, as it knows a wrapper inferred in a header.
+   */
+  declare(extra: { allocators: readonly AllocatorSpec[]; scopeProviders: readonly ScopeProvider[] }): void {
+    for (const a of extra.allocators) this.wrappers.set(`\0${a.name}`, a);
+    for (const p of extra.scopeProviders) {
+      this.providers.set(`\0${p.start}`, p);
+      for (const stop of [p.stop, ...(p.altStops ?? [])]) if (stop) this.closers.set(`\0${stop}`, p);
+    }
+  }
+
   /** The model as a function in `file` sees it. */
   modelFor(base: Model, file: string): Model {
     const get = <T>(m: Map<string, T>, name: string) => m.get(`${file}\0${name}`) ?? m.get(`\0${name}`);
