@@ -15,6 +15,12 @@ export interface LintOptions {
   paths?: string[];
   /** In-memory sources (fixtures, editor buffers). */
   sources?: SourceInput[];
+  /**
+   * With `sources` (editor buffers): the kernel tree they belong to, with `cwd` its root. Its
+   * Makefile version, GFP header and stored summaries are used as a scan of those paths would;
+   * the store is only read.
+   */
+  treeRoot?: string;
   cwd: string;
   /** `X.Y` or `X.Y.Z`; otherwise read from the scanned tree's Makefile, otherwise the newest modelled. */
   kernelVersion?: string;

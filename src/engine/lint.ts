@@ -124,6 +124,11 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   let treeVersion: KernelVersion | undefined;
   if (opts.sources) {
     for (const s of opts.sources) inputs.push({ path: s.path, text: s.text });
+    const kr = opts.treeRoot ? findKernelRoot(opts.treeRoot) : undefined;
+    if (kr) {
+      treeRoot = kr.root;
+      treeVersion = kr.version;
+    }
   } else {
     const given = opts.paths?.length ? opts.paths : ['.'];
     const found = await discoverFiles(given, opts.cwd, skip);
@@ -234,7 +239,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   };
 
   const cacheDir = path.resolve(opts.cwd, opts.cacheDir ?? defaultCacheDir());
-  const store = treeRoot && !opts.noCache && !opts.sources ? storePath(cacheDir, toolVersion(), treeRoot) : undefined;
+  const store = treeRoot && !opts.noCache ? storePath(cacheDir, toolVersion(), treeRoot) : undefined;
 
   // A re-run with nothing changed is answered from the remembered result (result-memo.ts).
   const memoable = !opts.sources && !opts.noCache && opts.rememberResults !== false;
@@ -587,7 +592,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       timing('global view');
       // A scan of a few files (a patch, an editor) leaves the store as the last larger scan wrote
       // it: rewriting a whole tree's summaries would cost more than the check itself.
-      if (store && treeRoot && !opts.signal?.aborted && (!stored || scansTree || inputs.length >= STORE_REWRITE_FILES)) saveSummaries(store, treeRoot, opts.cwd, scannedRecords(), scannedPaths, inferred, rest);
+      if (store && treeRoot && !opts.sources && !opts.signal?.aborted && (!stored || scansTree || inputs.length >= STORE_REWRITE_FILES)) saveSummaries(store, treeRoot, opts.cwd, scannedRecords(), scannedPaths, inferred, rest);
       // Keyed by the store as this run leaves it: what the next run with these summaries finds.
       const keyAfter = viewKey(statText(store));
       if (keyAfter) memo!.write(keyAfter, data);
@@ -784,10 +789,11 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
  * `#include "…"` headers next to it are analysed too, since inference needs their inline helpers
  * (fs/xfs/xfs_trans.c's scope comes from xfs_trans_set_context() in xfs_trans.h).
  */
-export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: string; fileTimeoutMs?: number; cacheDir?: string; noCache?: boolean }): { views: FunctionView[]; model: Model; program?: Program; skipped?: string } {
+export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: string; fileTimeoutMs?: number; cacheDir?: string; noCache?: boolean; text?: string }): { views: FunctionView[]; model: Model; program?: Program; skipped?: string } {
   const abs = path.resolve(opts.cwd, file);
   const kr = findKernelRoot(abs);
-  const read = readSource(abs);
+  // `text`: an editor buffer, which may differ from the file on disk.
+  const read = opts.text !== undefined ? { text: opts.text } : readSource(abs);
   const { model } = buildModel({ kernelVersion: opts.kernelVersion, treeRoot: kr?.root, treeVersion: kr?.version });
   if ('skip' in read) return { views: [], model, skipped: read.skip };
   const budget = opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
