@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  CodeActionKind, createConnection, DocumentDiagnosticReportKind, MarkupKind, ProposedFeatures,
+  CodeActionKind, createConnection, DocumentDiagnosticReportKind, MarkupKind, MessageType, ProposedFeatures, ShowMessageNotification,
   ResponseError, ErrorCodes, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -188,10 +188,10 @@ class Server {
     }
     const o = raw as Record<string, unknown>;
     const out: ServerSettings = {};
-    const bad = (key: string, why: string) => this.connection.window.showWarningMessage(`gfplint: ${where}: '${key}' ${why}; ignored`);
+    const bad = (key: string, why: string) => this.tell(MessageType.Warning, `gfplint: ${where}: '${key}' ${why}; ignored`);
     if (o.kernelVersion !== undefined && o.kernelVersion !== null && o.kernelVersion !== '') {
       const v = typeof o.kernelVersion === 'string' ? parseKernelVersion(o.kernelVersion) : { error: 'is not a string' };
-      if ('error' in v) void bad('kernelVersion', v.error);
+      if ('error' in v) bad('kernelVersion', v.error);
       else out.kernelVersion = o.kernelVersion as string;
     }
     if (typeof o.cacheDir === 'string' && o.cacheDir) out.cacheDir = o.cacheDir;
@@ -200,9 +200,14 @@ class Server {
     for (const k of ['debounceMs', 'fileTimeoutMs'] as const) {
       if (o[k] === undefined) continue;
       if (typeof o[k] === 'number' && Number.isFinite(o[k]) && (o[k] as number) >= 0) out[k] = o[k] as number;
-      else void bad(k, 'is not a non-negative number');
+      else bad(k, 'is not a non-negative number');
     }
     return out;
+  }
+
+  /** window/showMessage: a notification (the window.show*Message helpers send a request even without actions). */
+  private tell(type: MessageType, message: string): void {
+    void this.connection.sendNotification(ShowMessageNotification.type, { type, message });
   }
 
   private location(uri: string): BufferLocation {
@@ -319,7 +324,7 @@ class Server {
     const text = `gfplint: no whole-tree summaries for ${treeRoot}: files are checked without what their callers in other files do. ` +
       'Building them scans the whole tree in the background (minutes); open files are checked meanwhile.';
     if (this.settings.offerSummaries === false) {
-      void this.connection.window.showInformationMessage(text);
+      this.tell(MessageType.Info, text);
       return;
     }
     void this.connection.window.showInformationMessage(text, { title: 'Build summaries' }, { title: 'Not now' }).then(
@@ -358,7 +363,7 @@ class Server {
     this.builds.delete(treeRoot);
     progress?.done();
     if (outcome.ok) c.console.info(`gfplint: summaries of ${treeRoot}: ${outcome.message}`);
-    else void c.window.showWarningMessage(`gfplint: summaries of ${treeRoot} not built: ${outcome.message}`);
+    else this.tell(MessageType.Warning, `gfplint: summaries of ${treeRoot} not built: ${outcome.message}`);
     if (!outcome.ok) return;
     this.results.clear();
     this.facts.clear();
