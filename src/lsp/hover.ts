@@ -67,8 +67,8 @@ export function hoverAt(input: HoverInput, p: Point): { markdown: string; range:
 
   const verdict = verdictOf(input.sites, site);
   if (verdict) {
-    out.push('', `**NOFS verdict:** ${verdict.verdict} (clears ${verdict.clears === 'noio' ? '__GFP_IO' : '__GFP_FS'}): ${verdict.evidence}`);
-    for (const r of verdict.related) out.push(`- ${r.file === input.file ? `line ${r.line}` : `${r.file}:${r.line}`}: ${r.message}`);
+    out.push('', `**NOFS verdict:** ${verdict.verdict} (clears \`${verdict.clears === 'noio' ? '__GFP_IO' : '__GFP_FS'}\`): ${code(verdict.evidence)}`);
+    for (const r of verdict.related) out.push(`- ${r.file === input.file ? `line ${r.line}` : `${r.file}:${r.line}`}: ${code(r.message)}`);
   }
 
   out.push('', `**What \`${site.callee}()\` does with it on ${model.versionText}:**`);
@@ -77,12 +77,12 @@ export function hoverAt(input: HoverInput, p: Point): { markdown: string; range:
     for (const m of eff.masks) {
       if (eff.masks.length > 1) out.push(`- with ${mask({ kind: 'known', masks: [m] })}:`);
       const indent = eff.masks.length > 1 ? '  ' : '';
-      for (const s of allocationBehaviour(site.spec, m, model.version, model.table)) out.push(`${indent}- ${s}`);
+      for (const s of allocationBehaviour(site.spec, m, model.version, model.table)) out.push(`${indent}- ${code(s)}`);
     }
   } else if (eff.kind === 'param') {
     out.push(`- depends on the caller's \`${eff.name}\` (parameter ${eff.param + 1})${site.spec.sleeps === 'always' ? `; \`${site.callee}()\` may sleep whatever the mask` : ''}`);
   } else {
-    out.push(`- the mask is not known here${eff.why ? ` (${eff.why})` : ''}`);
+    out.push(`- the mask is not known here${eff.why ? ` (${code(eff.why)})` : ''}`);
   }
   if (!site.ctx.precise) out.push('', '_The analysis of this function hit its bound: contexts are imprecise and rules stay quiet here._');
   return { markdown: out.join('\n') + '\n', range: hit.range };
@@ -105,7 +105,12 @@ function heldLine(h: HeldRef, some: boolean): string {
 }
 
 function witness(w: Witness, here: Where): string {
-  return `${here(w)}: ${w.note}`;
+  return `${here(w)}: ${code(w.note)}`;
+}
+
+/** Flag names in prose as code spans: markdown would read `__GFP_FS` as bold `GFP_FS`. */
+function code(prose: string): string {
+  return prose.replace(/(?<![`\w])(__GFP_\w+|GFP_\w+|PF_MEMALLOC\w*)(?![`\w])/g, '`$1`');
 }
 
 function contextLines(ctx: ExecContext, here: Where): string[] {
