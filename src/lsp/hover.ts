@@ -58,7 +58,8 @@ export function hoverAt(input: HoverInput, p: Point): { markdown: string; range:
   out.push(`**Written:** \`${site.gfpText}\`${site.gfpImplied ? ' (implied by the API)' : ''} = ${mask(site.gfp)}`);
   if (site.gfp.kind === 'unknown' && site.gfp.unresolved.length) out.push(`  (unresolved: ${site.gfp.unresolved.map((n) => `\`${n}\``).join(', ')})`);
   const changed = JSON.stringify(site.effective) !== JSON.stringify(site.gfp);
-  out.push('', `**Effective here:** ${mask(site.effective)}${changed ? '' : ' (no scope changes it)'}`);
+  const note = changed ? '' : site.ctx.scopes.length ? ' (the scopes below clear nothing more)' : ' (no memalloc scope applies)';
+  out.push('', `**Effective here:** ${mask(site.effective)}${note}`);
   out.push(...contextLines(site.ctx, here));
 
   const called = input.program?.view.calledIn(fn);
@@ -95,7 +96,7 @@ const lineOf = (r: Rng) => `line ${r[0] + 1}`;
 
 function scopeLines(s: ScopeRef, here: Where, some: boolean): string[] {
   const opened = s.via?.length ? 'from a caller' : `opened at ${lineOf(s.rng)}`;
-  const out = [`- ${some ? 'on some paths, ' : ''}${s.kind} scope of \`${s.opener}()\`${s.onlyWhen ? ` (only when ${s.onlyWhen})` : ''}, ${opened}`];
+  const out = [`- ${some ? 'on some paths, ' : ''}${s.kind} scope of \`${s.opener}()\`${s.onlyWhen ? ` (${s.onlyWhen})` : ''}, ${opened}`];
   for (const w of s.via ?? []) out.push(`  - ${witness(w, here)}`);
   return out;
 }

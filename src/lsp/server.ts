@@ -90,8 +90,8 @@ class Server {
     c.onInitialize((p) => this.initialize(p));
     c.onInitialized(() => void this.initialized());
     c.onDidChangeConfiguration(() => void this.reloadSettings());
-    this.documents.onDidOpen(({ document }) => this.schedule(document.uri, 0));
-    this.documents.onDidChangeContent(({ document }) => this.schedule(document.uri, this.settings.debounceMs ?? DEFAULT_DEBOUNCE_MS));
+    // Fired on open too: a buffer never checked is checked at once, an edited one after a quiet period.
+    this.documents.onDidChangeContent(({ document }) => this.schedule(document.uri, this.results.has(document.uri) ? (this.settings.debounceMs ?? DEFAULT_DEBOUNCE_MS) : 0));
     // On save, every open buffer is checked again: the summaries they are checked against may have changed.
     this.documents.onDidSave(() => {
       for (const d of this.documents.all()) this.schedule(d.uri, 0);
