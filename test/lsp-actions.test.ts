@@ -34,3 +34,21 @@ test('only findings that touch the range, and only when quick fixes are wanted',
   expect(codeActions([finding], location, doc, everywhere, ['refactor'])).toEqual([]);
   expect(codeActions([finding], location, doc, everywhere, ['quickfix'])).toHaveLength(3);
 });
+
+test('an unused suppression naming one rule is removed with its line; one naming several is left alone', () => {
+  const src = 'int f(void)\n{\n\t/* gfplint-disable-next-line sleep-in-atomic -- old */\n\treturn 0;\n}\n';
+  const d = TextDocument.create('file:///t/g.c', 'c', 1, src);
+  const col = src.split('\n')[2].indexOf('/*');
+  const unused = (text: string): BufferFinding => ({
+    rule: 'unused-disable', severity: 'warning', file: 'g.c', line: 3, column: col + 1, endLine: 3, endColumn: col + 1 + text.length, function: '',
+    message: "suppression of 'sleep-in-atomic' silences nothing", related: [],
+  });
+  const comment = '/* gfplint-disable-next-line sleep-in-atomic -- old */';
+  const [remove] = codeActions([unused(comment)], { file: '/t/g.c', cwd: '/t', display: 'g.c' }, d, everywhere);
+  expect(remove.title).toBe("Remove the unused suppression of 'sleep-in-atomic'");
+  expect(remove.edit?.changes?.[d.uri]).toEqual([{ range: { start: { line: 2, character: 0 }, end: { line: 3, character: 0 } }, newText: '' }]);
+
+  const two = src.replace('sleep-in-atomic', 'sleep-in-atomic, nofs-redundant');
+  const d2 = TextDocument.create('file:///t/g.c', 'c', 1, two);
+  expect(codeActions([unused(comment.replace('sleep-in-atomic', 'sleep-in-atomic, nofs-redundant'))], { file: '/t/g.c', cwd: '/t', display: 'g.c' }, d2, everywhere)).toEqual([]);
+});

@@ -8,7 +8,7 @@ import {
   CodeActionKind, DiagnosticSeverity, type CodeAction, type Diagnostic as LspDiagnostic, type Range, type TextEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { getRule } from '../engine/registry.js';
+import { getRule, UNUSED_DISABLE } from '../engine/registry.js';
 import type { Severity } from '../engine/rule.js';
 import { packageRoot } from '../engine/tool-info.js';
 import type { BufferFinding, BufferLocation, FindingFix, FixEdit } from './checker.js';
@@ -86,8 +86,30 @@ function disableAction(d: LspDiagnostic, uri: string, doc: TextDocument, rule: s
 }
 
 /**
+ * For an `unused-disable` finding on a comment that names one rule: remove the comment, with its
+ * line when nothing else is on it. A comment naming several rules is left for the user to edit.
+ */
+function removeSuppressionAction(d: LspDiagnostic, uri: string, doc: TextDocument): CodeAction | undefined {
+  const comment = doc.getText(d.range);
+  const m = /^(?:\/\*|\/\/)\s*gfplint-disable(?:-next)?-line\s+([\w-]+)\s*(?:--.*)?(?:\*\/)?$/s.exec(comment.trim());
+  if (!m) return undefined;
+  const { start, end } = d.range;
+  const before = doc.getText({ start: { line: start.line, character: 0 }, end: start });
+  const after = doc.getText({ start: end, end: { line: end.line + 1, character: 0 } });
+  const alone = /^\s*$/.test(before) && /^\s*$/.test(after);
+  const range = alone ? { start: { line: start.line, character: 0 }, end: { line: end.line + 1, character: 0 } } : d.range;
+  return {
+    title: `Remove the unused suppression of '${m[1]}'`,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [d],
+    isPreferred: true,
+    edit: { changes: { [uri]: [{ range, newText: '' }] } },
+  };
+}
+
+/**
  * Code actions for the findings of the checked buffer that touch `range`: each finding's fix
- * (preferred) and suggestions, then one suppression per rule. `findings` must be of the
+ * (preferred) and suggestions, the removal of an unused suppression, then one suppression per rule. `findings` must be of the
  * document's current version.
  */
 export function codeActions(findings: readonly BufferFinding[], location: BufferLocation, doc: TextDocument, range: Range, only?: string[]): CodeAction[] {
@@ -99,6 +121,11 @@ export function codeActions(findings: readonly BufferFinding[], location: Buffer
     if (!overlaps(d.range, range)) continue;
     if (f.fix?.edits.length) fixes.push(fixAction(d, doc.uri, f.fix, true, f.rule));
     for (const s of f.suggestions ?? []) if (s.edits.length) fixes.push(fixAction(d, doc.uri, s, false, f.rule));
+    if (f.rule === UNUSED_DISABLE) {
+      const remove = removeSuppressionAction(d, doc.uri, doc);
+      if (remove) fixes.push(remove);
+      continue;
+    }
     const key = `${f.rule}\0${d.range.start.line}`;
     if (!disables.has(key)) disables.set(key, disableAction(d, doc.uri, doc, f.rule));
   }
