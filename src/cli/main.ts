@@ -1,6 +1,6 @@
 /**
  * The command line: `gfplint [paths...]` (also `gfplint check`), `rules`, `explain ID`, `docs`,
- * `facts FILE`. Every failure ends as one `gfplint: error: …` line and exit 2; findings at or
+ * `facts FILE`, `lsp`. Every failure ends as one `gfplint: error: …` line and exit 2; findings at or
  * above --fail-level give exit 1; SIGINT/SIGTERM give 130/143 without touching the -o file.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -198,6 +198,18 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-cache', 'do not read or write the cache')
     .action(async (tree: string, opts: CensusOptions) => {
       status = await runCensus(tree, opts);
+    });
+
+  program
+    .command('lsp')
+    .description('run the language server (stdio unless --node-ipc, --socket=PORT or --pipe=NAME is given)')
+    .option('--stdio', 'talk LSP over stdin and stdout (the default)')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async () => {
+      // Loaded only here: the CLI's other commands never pay for the LSP libraries.
+      const { startServer } = await import('../lsp/server.js');
+      startServer();
     });
 
   const onPipeError = (e: NodeJS.ErrnoException): void => {

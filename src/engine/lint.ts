@@ -811,10 +811,11 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
  * `#include "…"` headers next to it are analysed too, since inference needs their inline helpers
  * (fs/xfs/xfs_trans.c's scope comes from xfs_trans_set_context() in xfs_trans.h).
  */
-export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: string; fileTimeoutMs?: number; cacheDir?: string; noCache?: boolean }): { views: FunctionView[]; model: Model; program?: Program; skipped?: string } {
+export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: string; fileTimeoutMs?: number; cacheDir?: string; noCache?: boolean; text?: string }): { views: FunctionView[]; model: Model; program?: Program; skipped?: string } {
   const abs = path.resolve(opts.cwd, file);
   const kr = findKernelRoot(abs);
-  const read = readSource(abs);
+  // `text`: an editor buffer, which may differ from the file on disk.
+  const read = opts.text !== undefined ? { text: opts.text } : readSource(abs);
   const { model } = buildModel({ kernelVersion: opts.kernelVersion, treeRoot: kr?.root, treeVersion: kr?.version });
   if ('skip' in read) return { views: [], model, skipped: read.skip };
   const budget = opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
