@@ -4,7 +4,7 @@
  * and which findings the change is responsible for (`--filter-mode`).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import parseDiff from 'parse-diff';
@@ -15,7 +15,7 @@ import { toolVersion } from '../engine/tool-info.js';
 import { defaultCacheDir } from '../program/facts-cache.js';
 import { displayPath } from '../program/discover.js';
 import { extractSource } from '../program/source.js';
-import { databasePath } from '../program/database.js';
+import { databaseHasTree, databasePath } from '../program/database.js';
 import { UsageError } from './usage-error.js';
 
 export const FILTER_MODES = ['function', 'added', 'file', 'nofilter'] as const;
@@ -184,7 +184,7 @@ export function loadChange(o: ChangeOptions, paths: string[], cwd: string, env: 
 
   let noStore: string | undefined;
   const kr = findKernelRoot(top ?? cwd);
-  if (kr && o.cache !== false && !existsSync(databasePath(path.resolve(cwd, o.cacheDir ?? defaultCacheDir()), toolVersion(), kr.root))) noStore = kr.root;
+  if (kr && o.cache !== false && !databaseHasTree(databasePath(path.resolve(cwd, o.cacheDir ?? defaultCacheDir()), toolVersion(), kr.root), kr.root, cwd)) noStore = kr.root;
 
   return {
     lintInput,

@@ -5,7 +5,6 @@
  * faster engine entry point (the program database) replaces this file alone.
  */
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic, FixProposal, TextEdit } from '../engine/diagnostic.js';
@@ -18,7 +17,7 @@ import type { Model } from '../model/context.js';
 import { formatVersion } from '../model/version.js';
 import { defaultCacheDir } from '../program/facts-cache.js';
 import type { Program } from '../program/program.js';
-import { databasePath } from '../program/database.js';
+import { databaseHasTree, databasePath } from '../program/database.js';
 
 export interface CheckerConfig {
   /** `X.Y[.Z]`; default: the tree's Makefile, else the newest modelled. */
@@ -96,7 +95,7 @@ export function summariesFile(treeRoot: string, config: CheckerConfig): string {
 
 /** True when a whole-tree scan left summaries for `treeRoot` that this gfplint can read. */
 export function summariesExist(treeRoot: string, config: CheckerConfig): boolean {
-  return !config.noCache && existsSync(summariesFile(treeRoot, config));
+  return !config.noCache && databaseHasTree(summariesFile(treeRoot, config), treeRoot, treeRoot);
 }
 
 /** Check one buffer as a scan of its file would, with the tree's version and stored summaries. */

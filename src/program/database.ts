@@ -25,7 +25,7 @@
  * deleted and rebuilt, never trusted. `--no-cache` never opens it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Expr } from '../syntax/expr.js';
@@ -34,7 +34,6 @@ import { displayPath } from './discover.js';
 import type { ViewData } from './global-view.js';
 import type { CalledContext, FunctionSummary, ProgramView } from './program-view.js';
 import { Inferred, type FileSummaryRecord, type FnSummaryRecord } from './program.js';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 let analysisDigestMemo: string | undefined;
@@ -601,6 +600,20 @@ export class ProgramDb {
 }
 
 /** Whether an error is SQLite's (damage, a full disk, a lock held too long): the database is then set aside. */
+/**
+ * Whether a whole-tree scan has filled the database at `file` (a check of a buffer or a patch opens
+ * it, which may create it empty). Never creates the file.
+ */
+export function databaseHasTree(file: string, treeRoot: string, cwd: string): boolean {
+  if (!existsSync(file)) return false;
+  const db = ProgramDb.open(file, treeRoot, cwd);
+  try {
+    return db?.populated() ?? false;
+  } finally {
+    db?.close();
+  }
+}
+
 export function isDatabaseError(e: unknown): boolean {
   return e instanceof Database.SqliteError;
 }
