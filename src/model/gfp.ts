@@ -194,6 +194,10 @@ export const RECLAIM_BITS: readonly string[] = ['__GFP_IO', '__GFP_FS', '__GFP_D
  */
 export function callerConstraintIgnored(table: GfpTable, caller: number, site: number, alwaysSleeps: boolean): 'sleep' | 'start I/O' | 'recurse into the filesystem' | undefined {
   const lacks = (name: string) => (site & bit(table, name)) !== 0 && (caller & bit(table, name)) === 0;
+  // A mask with no reclaim or priority bit at all (`GFP_DMA`, `__GFP_ZERO`) picks a zone or a
+  // placement: it says nothing of the caller's context (kernel/dma/swiotlb.c swiotlb_init_late()).
+  const context = ['__GFP_DIRECT_RECLAIM', '__GFP_KSWAPD_RECLAIM', '__GFP_IO', '__GFP_FS', '__GFP_HIGH'].reduce((m, n) => m | bit(table, n), 0);
+  if ((caller & context) === 0) return undefined;
   if (!alwaysSleeps && lacks('__GFP_DIRECT_RECLAIM')) return 'sleep';
   if (lacks('__GFP_IO')) return 'start I/O';
   if (lacks('__GFP_FS')) return 'recurse into the filesystem';

@@ -188,7 +188,7 @@ function inferSummaries(views: FunctionView[], base: Model, inferred: Inferred):
       if (site && site.gfp.kind === 'param') {
         // The allocation is conditional when its call is, or when the callee's own is.
         const callOp = v.facts.ops.findIndex((op) => op.op === 'call' && op.call === site.index);
-        const someOnly = site.spec.onlySomePaths ?? (callOp >= 0 && !opsOnEveryPath(v.facts).has(callOp) ? `'${site.callee}()' at ${v.file}:${site.rng[0] + 1} runs only under a condition` : undefined);
+        const someOnly = site.spec.onlySomePaths ?? (callOp >= 0 && !opsOnEveryPath(v.facts).has(callOp) ? `'${site.callee}()' runs only under a condition in '${name}()'` : undefined);
         add(wrappers, {
           name, family: 'other', gfpArg: site.gfp.param, sleeps: 'if-blocking', frees: [], returnsPointer: false,
           note: `inferred: '${name}()' passes its parameter '${site.gfp.name}' to '${site.callee}()' (${v.file}:${site.rng[0] + 1})`,
