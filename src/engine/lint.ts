@@ -28,7 +28,8 @@ import { callsAny, defaultWiden, nameHash, widenModelNames } from '../program/pr
 import { memoKey, readMemo, statText, writeMemo } from './result-memo.js';
 import { digestOf, hasArrays, LoggedMap, ShardMemo } from './shard-memo.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
-import type { LintOptions, LintResult } from './lint-types.js';
+import type { LintOptions, LintResult, SiteVerdict } from './lint-types.js';
+import { siteVerdicts, toSiteVerdict } from '../program/verdicts.js';
 import { resolveRuleSelection } from './registry.js';
 import { renderMessage, type Rule } from './rule.js';
 import { applySuppressions } from './suppressions.js';
@@ -150,6 +151,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const budget = opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
   const aliases = new Map<string, Expr>();
   const raw: Diagnostic[] = [];
+  const sites: SiteVerdict[] = [];
   const unresolved: Record<string, number> = {};
   const directives = new Map<string, CommentFact[]>();
   let allocationSites = 0;
@@ -601,6 +603,11 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         // Rules see the model without inferred wrappers: a wrapper is checked as a function, not
         // as an allocator (rules skip functions the model lists as allocators).
         const ctx = { model, program };
+        try {
+          for (const v of siteVerdicts(fv, model, program)) sites.push(toSiteVerdict(fv, v));
+        } catch (e) {
+          skip(fv.file, `the NOFS verdicts failed on '${fv.name}': ${(e as Error).message}`);
+        }
         for (const rule of rules) {
           // A rule that throws on one function loses that function's findings of that rule, not
           // the run: it is reported once per file, like any other file that could not be checked.
@@ -628,30 +635,36 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       // pass A ended with (inferred model, aliases), with every question its rules asked the
       // global view and a digest of each answer: the memo holds while those answers do (an edit
       // elsewhere that changes other functions' contexts leaves this shard's findings alone).
-      type Query = ['called', string, string, number, string] | ['summary', string, string, string];
+      type Query = ['called', string, string, number, string] | ['summary', string, string, string] | ['reclaim', string];
       const answer = (x: unknown) => digestOf(x ?? null);
       const stillHolds = (queries: Query[]) => programView.calledAt !== undefined && queries.every((q) =>
-        q[0] === 'called' ? answer(programView.calledAt!(q[1], q[2], q[3])) === q[4] : answer(programView.summaryOf(q[1], q[2])) === q[3]);
+        q[0] === 'called' ? answer(programView.calledAt!(q[1], q[2], q[3])) === q[4] : q[0] === 'reclaim' ? answer(programView.reclaim?.()) === q[1] : answer(programView.summaryOf(q[1], q[2])) === q[3]);
       for (const [i, shard] of shards.entries()) {
         const files = shard.filter((f) => again.get(f.path)?.size);
         if (!files.length) continue;
         const content = contentOf(i);
         const key = content && programView.calledAt ? digestOf('B', runKey, content, files.map((f) => [f.path, [...again.get(f.path)!]]), chain, rules.map((r) => r.id)) : undefined;
-        const hit = key ? memo!.read(key, hasArrays<{ raw: Diagnostic[]; skipped: typeof skipped; queries: Query[] }>('raw', 'skipped', 'queries')) : undefined;
+        const hit = key ? memo!.read(key, hasArrays<{ raw: Diagnostic[]; skipped: typeof skipped; queries: Query[]; sites: SiteVerdict[] }>('raw', 'skipped', 'queries', 'sites')) : undefined;
         if (hit && stillHolds(hit.queries)) {
           rememberedShards++;
           for (const d of hit.raw) raw.push(d);
+          for (const x of hit.sites) sites.push(x);
           for (const x of hit.skipped) replaySkip(x);
           done += files.length;
           opts.onProgress?.(done, total);
           continue;
         }
-        const before = { raw: raw.length, skipped: skipped.length };
+        const before = { raw: raw.length, skipped: skipped.length, sites: sites.length };
         const queries: Query[] = [];
         const asked: ProgramView = {
           calledIn(fn) {
             const a = programView.calledIn(fn);
             queries.push(['called', fn.file, fn.name, fn.facts.nameRng[0], answer(a)]);
+            return a;
+          },
+          reclaim() {
+            const a = programView.reclaim?.();
+            queries.push(['reclaim', answer(a)]);
             return a;
           },
           summaryOf(callee, fromFile) {
@@ -664,7 +677,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         const collected = await collect(files, true);
         const { views } = analyse(collected.files.map((f) => ({ path: f.path, facts: { ...f.facts, functions: f.facts.functions.filter((_, k) => again.get(f.path)?.has(k)) } })));
         check(views, key ? asked : programView);
-        if (key) memo!.write(key, { raw: raw.slice(before.raw), skipped: skipped.slice(before.skipped), queries });
+        if (key) memo!.write(key, { raw: raw.slice(before.raw), skipped: skipped.slice(before.skipped), queries, sites: sites.slice(before.sites) });
         await new Promise((r) => setImmediate(r));
       }
     }
@@ -681,6 +694,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     gfpSource: model.table.source,
     filesScanned,
     findings: kept,
+    sites: sites.sort(compareSites).filter((x, i, l) => i === 0 || compareSites(l[i - 1], x) !== 0),
     unusedSuppressions: unused,
     suppressed: suppressed.sort(compareDiagnostics),
     skipped,
@@ -810,4 +824,9 @@ export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: s
   const rest = store && kr ? loadSummaries(store, kr.root, opts.cwd) : undefined;
   const program = buildProgram(files, views, withLocal, rest);
   return { views: program.views.filter((v) => v.file === file), model: withLocal, program };
+}
+
+/** Sites in file, line, column order; one entry per place (a site re-checked in a later pass replaces nothing: duplicates collapse). */
+function compareSites(a: SiteVerdict, b: SiteVerdict): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
 }

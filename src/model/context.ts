@@ -6,6 +6,7 @@ import { lookupAllocator, lookupFree, type AllocatorSpec } from './allocators.js
 import type { GfpTable } from './gfp-tables.js';
 import { guardClass, lockCall } from './locks.js';
 import { scopeCall, scopeProviders, type ScopeProvider } from './memalloc-scopes.js';
+import { handleScope, type HandleScope } from './reclaim.js';
 import { formatVersion, type KernelVersion } from './version.js';
 
 export interface Model {
@@ -21,6 +22,8 @@ export interface Model {
   providerStart(name: string): ScopeProvider | undefined;
   /** Provider stop functions by name. */
   providerStop(name: string): ScopeProvider | undefined;
+  /** The scope a live handle of this declared type carries in this file (src/model/reclaim.ts). */
+  handleScope(type: string, file: string): HandleScope | undefined;
 }
 
 export function createModel(version: KernelVersion, table: GfpTable): Model {
@@ -47,5 +50,6 @@ export function createModel(version: KernelVersion, table: GfpTable): Model {
     guardClass,
     providerStart: (name) => starts.get(name),
     providerStop: (name) => stops.get(name),
+    handleScope: (type, file) => handleScope(type, file, version),
   };
 }

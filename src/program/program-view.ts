@@ -28,6 +28,31 @@ export interface CalledContext {
   knownCallers: number;
   /** Up to three known call sites, for findings that rest on what every caller does. */
   callerSites?: Witness[];
+  /** Every known call site (up to 20), for evidence that rests on every caller. */
+  allCallerSites?: Witness[];
+  /** The function's own callers are all known (it is not exported, nor called through an unknown pointer). */
+  callersKnown?: boolean;
+  /** Argument positions some known caller passes as a NULL literal (a handle parameter there is not live). */
+  nullArgs?: number[];
+  /** Sleeping locks held by some caller chain at the call, by class (src/model/reclaim.ts lockClassOf()). */
+  callerLocks?: { cls: string; lock: string; via: Witness[] }[];
+  /** The entry points the function is reached from (callers without callers of their own), up to five. */
+  entryPoints?: Witness[];
+}
+
+/**
+ * What direct reclaim can reach in the filesystems of the run (reclaim-reach.md §1–§4): the reclaim
+ * entry points found (ops slots of src/model/reclaim.ts), the sleeping locks they may take by
+ * class, and whether one may begin a transaction, each with the chain from its entry point.
+ */
+export interface ReclaimReach {
+  entryCount: number;
+  /** A few entries, for evidence. */
+  entries: Witness[];
+  /** Directories of the entries (`fs/ext4`): the filesystems whose reclaim paths were checked. */
+  filesystems: string[];
+  takes: [string, Witness[]][];
+  begins?: Witness[];
 }
 
 export interface FunctionSummary {
@@ -50,6 +75,8 @@ export interface ProgramView {
   calledAt?(file: string, name: string, line: number): CalledContext | undefined;
   /** The summary of a callee as seen from a call in `from`'s file. */
   summaryOf(callee: string, fromFile: string): FunctionSummary | undefined;
+  /** What direct reclaim can reach in the run's filesystems; undefined without a whole-program stage. */
+  reclaim?(): ReclaimReach | undefined;
   /** Context at the call site, for witnesses. */
   contextAt?(fn: FunctionView, callIndex: number): ExecContext | undefined;
 }

@@ -13,7 +13,9 @@ import type { GfpValue } from '../model/gfp.js';
 import type { LockCall } from '../model/locks.js';
 import type { ScopeKind, ScopeProvider } from '../model/memalloc-scopes.js';
 import { TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
-import type { Expr } from '../syntax/expr.js';
+import { exprKey, type Expr } from '../syntax/expr.js';
+import { lockClass, TRANSACTION_BEGINS } from '../model/reclaim.js';
+import { isNofsSite } from './verdicts.js';
 import { workCallFacts, workqueueAllocFact, type WorkFacts } from '../model/workqueues.js';
 import type { FileFacts, Rng } from '../syntax/facts.js';
 import { buildGlobalView } from './global-view.js';
@@ -229,6 +231,10 @@ export interface SiteSummary {
   held?: { what: string; lock: string };
   /** An atomic section on some path, by its reason. */
   atomic?: string;
+  /** Sleeping locks held on some path to the call, by class (src/model/reclaim.ts lockClassOf()), with the call that took each. */
+  locks?: { cls: string; what: string; lock: string }[];
+  /** Arguments passed as a NULL literal (a handle parameter of the callee is then not live). */
+  nullArgs?: number[];
 }
 
 /** What the whole-program stage keeps of a function: small enough for every function of a tree. */
@@ -246,6 +252,12 @@ export interface FnSummaryRecord {
   sleeps?: Witness;
   /** It has allocation sites: rules ask for its calling contexts. */
   allocates: boolean;
+  /** It has GFP_NOFS/GFP_NOIO sites: the verdicts ask what its callers hold (src/program/verdicts.ts). */
+  nofs?: boolean;
+  /** Sleeping locks it takes itself (no trylocks), by class: what a reclaim entry reaching it waits for. */
+  takes?: { cls: string; line: number; what: string }[];
+  /** A transaction begin it calls (src/model/reclaim.ts TRANSACTION_BEGINS), with its line. */
+  begins?: { what: string; line: number };
   calls: SiteSummary[];
 }
 
@@ -317,12 +329,14 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
     }
     return everyPath.has(callIndex);
   };
+  const locals = new Set([...v.facts.params, ...v.facts.locals].map((p) => p.name));
+  const isLocal = (n: string) => locals.has(n);
   const calls: SiteSummary[] = [];
   for (const site of v.calls) {
     if (site.call.indirect || isModelApi(model, site.call.callee)) continue;
     const r = site.call.r;
     const s: SiteSummary = { callee: site.call.callee, index: site.index, line: r[0], col: r[1], precise: site.ctx.precise, always: always(site.index) };
-    const must = site.ctx.scopes.filter((x) => !x.onlyWhen);
+    const must = site.ctx.scopes.filter((x) => !x.onlyWhen && (x.handleParam === undefined || x.handleLive));
     if (must.length) s.scopes = must.map((x) => ({ kind: x.kind, opener: x.opener, rng: x.rng }));
     const ms = site.ctx.mayScopes[0];
     if (ms) s.mayScope = { kind: ms.kind, opener: ms.opener };
@@ -330,6 +344,10 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
     if (h) s.held = { what: h.what, lock: h.lock };
     const at = site.ctx.mayHeld.find((x) => x.atomic);
     if (at) s.atomic = at.reason;
+    const sleeping = site.ctx.mayHeld.filter((x) => !x.atomic && x.lock);
+    if (sleeping.length) s.locks = sleeping.map((x) => ({ cls: lockClass(x.lock, x.what, isLocal), what: x.what, lock: x.lock }));
+    const nulls = site.call.args.flatMap((a, i) => ((a.k === 'id' && a.name === 'NULL') || (a.k === 'num' && a.value === 0) ? [i] : []));
+    if (nulls.length) s.nullArgs = nulls;
     calls.push(s);
   }
   const out: FnSummaryRecord = {
@@ -338,6 +356,18 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
     releasesLocks: v.releasesCallersLock || v.facts.calls.some((c) => RELEASES.test(c.callee)),
     calls,
   };
+  const takes: NonNullable<FnSummaryRecord['takes']> = [];
+  for (const c of v.facts.calls) {
+    const l = c.indirect ? undefined : model.lockCall(c.callee);
+    if (!l || l.atomic || l.lockArg === null || l.op === 'release' || /trylock/.test(c.callee)) continue;
+    const arg = c.args[l.lockArg];
+    const cls = arg && lockClass(exprKey(arg), c.callee, isLocal);
+    if (cls && !takes.some((t) => t.cls === cls)) takes.push({ cls, line: c.r[0], what: c.callee });
+  }
+  if (takes.length) out.takes = takes;
+  const begin = v.facts.calls.find((c) => !c.indirect && TRANSACTION_BEGINS.has(c.callee));
+  if (begin) out.begins = { what: begin.callee, line: begin.r[0] };
+  if (v.allocations.some((a) => isNofsSite(model, a))) out.nofs = true;
   const t = [...v.facts.params, ...v.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type));
   if (t) out.transaction = `'${t.name}' (${t.type.trim()})`;
   const dr = model.table.masks.get('__GFP_DIRECT_RECLAIM') ?? model.table.bits.get('__GFP_DIRECT_RECLAIM') ?? 0;

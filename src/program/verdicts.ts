@@ -1,0 +1,177 @@
+/**
+ * The verdict of every GFP_NOFS/GFP_NOIO site (issue 15): redundant, unneeded, needed or unknown,
+ * by the decision rule of reclaim-reach.md §5 over the facts the function and program stages
+ * gathered (scopes and live handles, locks held by the function and its callers, transactions,
+ * what reclaim entered at the site can reach). nofs-redundant and nofs-cargo-cult report the first
+ * two; the JSON report and `gfplint facts` carry all four.
+ */
+import type { AllocSite, FunctionView, ScopeRef, Witness } from '../function/view.js';
+import type { Model } from '../model/context.js';
+import { IO_PATH_CODE, lockClass } from '../model/reclaim.js';
+import { STORAGE_CODE, TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
+
+/** Function names of writeback and reclaim paths, where NOFS is the point. */
+const RECLAIM_NAME = /writepage|writeback|shrink|evict|reclaim|_wb_|flush_work|swap_/;
+import type { NofsVerdict, SiteVerdict } from '../engine/lint-types.js';
+import type { CalledContext, ProgramView, ReclaimReach } from './program-view.js';
+
+/** Which bit a site's written mask clears: 'noio' (and so __GFP_FS) or 'nofs'; undefined for other sites. */
+export function nofsClears(model: Model, a: AllocSite): 'nofs' | 'noio' | undefined {
+  if (a.gfpImplied) return undefined;
+  const bit = (n: string) => model.table.masks.get(n) ?? model.table.bits.get(n) ?? 0;
+  const fs = bit('__GFP_FS');
+  const io = bit('__GFP_IO');
+  const dr = bit('__GFP_DIRECT_RECLAIM');
+  const g = a.gfp;
+  if (g.kind === 'known') {
+    if (!g.masks.length || !g.masks.every((m) => (m & dr) !== 0 && (m & fs) === 0)) return undefined;
+    return g.masks.every((m) => (m & io) === 0) ? 'noio' : 'nofs';
+  }
+  // `gfp & ~__GFP_FS`: a mask derived from a parameter with the bit cleared.
+  if (g.kind === 'param' && (g.remove & fs) !== 0) return (g.remove & io) !== 0 ? 'noio' : 'nofs';
+  return undefined;
+}
+
+export function isNofsSite(model: Model, a: AllocSite): boolean {
+  return nofsClears(model, a) !== undefined;
+}
+
+/** One site's verdict as rules and reports use it: ranges in the function's file, witnesses elsewhere. */
+export interface SiteJudgement {
+  alloc: AllocSite;
+  clears: 'nofs' | 'noio';
+  verdict: NofsVerdict;
+  evidence: string;
+  related: Witness[];
+}
+
+const memo = new WeakMap<FunctionView, WeakMap<ProgramView, SiteJudgement[]>>();
+
+/** The verdicts of the function's NOFS/NOIO sites (computed once per function and program view). */
+export function siteVerdicts(fn: FunctionView, model: Model, program: ProgramView): SiteJudgement[] {
+  let byProgram = memo.get(fn);
+  if (!byProgram) memo.set(fn, (byProgram = new WeakMap()));
+  let out = byProgram.get(program);
+  if (!out) {
+    const called = fn.allocations.some((a) => isNofsSite(model, a)) ? program.calledIn(fn) : undefined;
+    const reach = program.reclaim?.();
+    out = fn.allocations.flatMap((a) => {
+      const clears = nofsClears(model, a);
+      return clears ? [judge(fn, model, a, clears, called, reach)] : [];
+    });
+    byProgram.set(program, out);
+  }
+  return out;
+}
+
+/** For the JSON report and the census. */
+export function toSiteVerdict(fn: FunctionView, j: SiteJudgement): SiteVerdict {
+  return {
+    file: fn.file, line: j.alloc.gfpRng[0] + 1, column: j.alloc.gfpRng[1] + 1, function: fn.name, clears: j.clears,
+    written: j.alloc.gfpText, callee: j.alloc.callee, verdict: j.verdict, evidence: j.evidence,
+    related: j.related.map((w) => ({ file: w.file, line: w.rng[0] + 1, column: w.rng[1] + 1, message: w.note })),
+  };
+}
+
+const covers = (s: { kind: string }, noio: boolean) => s.kind === 'noio' || (!noio && s.kind === 'nofs');
+const opened = (s: ScopeRef) => (s.handleParam !== undefined ? `the live handle '${s.opener}'` : /[-.>]/.test(s.opener) ? `'${s.opener}'` : `'${s.opener}()'`);
+const fsDir = (file: string) => /^(?:.*\/)?(fs\/[^/]+)\//.exec(file)?.[1];
+const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+function judge(fn: FunctionView, model: Model, a: AllocSite, clears: 'nofs' | 'noio', called: CalledContext | undefined, reach: ReclaimReach | undefined): SiteJudgement {
+  const noio = clears === 'noio';
+  const j = (verdict: NofsVerdict, evidence: string, related: Witness[] = []): SiteJudgement => ({ alloc: a, clears, verdict, evidence, related });
+  const at = (s: ScopeRef): Witness => ({ file: fn.file, rng: s.rng, note: `${opened(s)} ${s.handleParam !== undefined ? 'carries' : 'opens'} the ${s.kind} scope here` });
+  if (!fn.precise || !a.ctx.precise) return j('unknown', `the flow analysis of '${fn.name}()' gave up, so the context at the call is not known`);
+
+  // Rule 2: a scope or a live handle already strips the bit on every path.
+  const liveParam = (i: number) => called?.callersKnown === true && !(called.nullArgs ?? []).includes(i);
+  const must = [...a.ctx.scopes].reverse().find((s) => covers(s, noio) && !s.onlyWhen && (s.handleParam === undefined || s.handleLive || liveParam(s.handleParam)));
+  if (must) {
+    if (must.handleParam !== undefined && must.handleLive) {
+      return j('redundant', `'${a.callee}()' runs inside the ${must.kind.toUpperCase()} scope the live handle '${must.opener}' carries (tested non-NULL on the way here), so '${a.gfpText}' only repeats it`, [at(must)]);
+    }
+    if (must.handleParam !== undefined) {
+      const callers = called?.allCallerSites ?? [];
+      return j('redundant', `'${fn.name}()' runs inside the ${must.kind.toUpperCase()} scope of the transaction its parameter '${must.opener}' carries: ${called?.knownCallers === 1 ? 'its 1 known caller passes' : `all ${called?.knownCallers ?? 0} known callers pass`} a live handle, so '${a.gfpText}' only repeats the scope`,
+        [at(must), ...callers]);
+    }
+    return j('redundant', `'${a.callee}()' runs inside the ${must.kind.toUpperCase()} scope ${opened(must)} opened on line ${must.rng[0] + 1}, so '${a.gfpText}' only repeats it`, [at(must)]);
+  }
+  // A function that ends a scope handed in by its caller (commits the caller's transaction) is
+  // outside it after that call, whatever its callers hold.
+  const closedBefore = fn.handOffRestores.some((h) => h.index < a.index);
+  const byCallers = closedBefore ? undefined : called?.scopes.find((s) => covers(s, noio));
+  if (byCallers) return j('redundant', `every known caller reaches '${fn.name}()' inside a ${byCallers.kind.toUpperCase()} scope: ${byCallers.via.map((w) => w.note).join(' → ')}`, byCallers.via);
+
+  // What the task may hold here: its own sleeping locks, its callers', transactions.
+  const own = a.ctx.mayHeld.filter((h) => !h.atomic && h.lock);
+  const conditional = a.ctx.scopes.find((s) => covers(s, noio) && s.onlyWhen);
+  const unprovenHandle = a.ctx.scopes.find((s) => covers(s, noio) && s.handleParam !== undefined && !s.handleLive);
+  const takes = new Map(reach?.takes ?? []);
+  // Rule 5: a held lock that a reclaim entry takes.
+  const locals = new Set([...fn.facts.params, ...fn.facts.locals].map((p) => p.name));
+  for (const h of own) {
+    const via = takes.get(lockClass(h.lock, h.what, (n) => locals.has(n)));
+    if (via) {
+      return j('needed', `'${fn.name}()' holds '${h.lock}' (${h.what}() on line ${h.rng[0] + 1})${conditional ? ` and its ${conditional.opener}() handle opens a scope only ${conditional.onlyWhen}` : ''}, and reclaim can take a lock of that class: ${via.map((w) => w.note).join(' → ')}`,
+        [{ file: fn.file, rng: h.rng, note: `'${h.lock}' is taken here` }, ...via]);
+    }
+  }
+  for (const l of called?.callerLocks ?? []) {
+    const via = takes.get(l.cls);
+    if (via) return j('needed', `a caller holds '${l.lock}' (${l.via.map((w) => w.note).join(' → ')}), and reclaim can take a lock of that class: ${via.map((w) => w.note).join(' → ')}`, [...l.via, ...via]);
+  }
+  // Rule 4: I/O-path code that reclaim waits on.
+  if (IO_PATH_CODE.test(fn.file)) {
+    return noio
+      ? j('needed', `'${fn.file}' is block or swap I/O-path code: reclaim entered here may wait for I/O this task has still to issue (reclaim-reach.md §3)`)
+      : j('unknown', `'${fn.file}' is block or swap I/O-path code, where only NOIO keeps reclaim off this task's own I/O; whether NOFS suffices was not checked`);
+  }
+  // A handle whose scope is not proven on this path: redundant where it is live (and journalled), harmless otherwise.
+  if (conditional) return j('unknown', `'${a.callee}()' runs under ${conditional.handleParam !== undefined ? `the handle '${conditional.opener}'` : `the ${conditional.opener}() handle`}, which opens a ${conditional.kind.toUpperCase()} scope only ${conditional.onlyWhen}: without one the flag is all that stands between reclaim and the filesystem, and no lock reclaim takes is held here`, [at(conditional)]);
+  if (unprovenHandle) return j('unknown', `'${fn.name}()' gets the transaction handle '${unprovenHandle.opener}' from its callers, but ${called?.callersKnown ? `some caller passes NULL (${(called.nullArgs ?? []).map((i) => `argument ${i + 1}`).join(', ')})` : 'not every caller is known'}: the scope is not proven on this path`, [at(unprovenHandle), ...(called?.allCallerSites ?? [])]);
+  // A transaction held that is no scope (btrfs): reclaim that begins one may wait for it.
+  const handle = [...fn.facts.params, ...fn.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type) && !model.handleScope(p.type, fn.file));
+  // A caller's transaction counts when it is no scope (btrfs); a scope-carrying one is a scope where live and absent where NULL.
+  const callerTrans = called?.transactionWitness?.some((w) => { const t = /\(([^()]*\*)\)$/.exec(w.note)?.[1]; return t !== undefined && !model.handleScope(t, w.file); });
+  const trans = handle ? `'${handle.name}' (${handle.type.trim()})` : callerTrans ? `a transaction of a caller (${called!.transactionWitness!.map((w) => w.note).join(' → ')})` : undefined;
+  if (trans) {
+    if (reach?.begins) return j('needed', `'${fn.name}()' may hold ${trans}, and reclaim can begin a transaction that waits for it: ${reach.begins.map((w) => w.note).join(' → ')}`, [...(called?.transactionWitness ?? []), ...reach.begins]);
+    return j('unknown', `'${fn.name}()' may hold ${trans}; no reclaim path in the scanned code begins a transaction, but reclaim of filesystems outside it may`, called?.transactionWitness ?? []);
+  }
+  if (called?.reclaimSlot) {
+    const slotCtx = called.reclaimSlot[called.reclaimSlot.length - 1]?.note ?? '';
+    if (/reclaim|writeback|shrinker/.test(slotCtx)) return j('needed', `'${fn.name}()' runs in reclaim or writeback (${called.reclaimSlot.map((w) => w.note).join(' → ')}), which must not recurse into the filesystem`, called.reclaimSlot);
+  }
+  // What is missing for positive evidence.
+  if (!called || called.unknownCallers) return j('unknown', `some context of '${fn.name}()' is not visible (exported, called through a function pointer, or from outside the scanned code)`, called?.allCallerSites ?? []);
+  if (!called.knownCallers && !called.processSlot) return j('unknown', `'${fn.name}()' has no known caller and no known entry point`);
+  if (fn.facts.reasonComments.length) return j('unknown', `a comment in '${fn.name}()' gives a reason: "${fn.facts.reasonComments[0].text.replace(/\s+/g, ' ').slice(0, 80)}"`);
+  if (RECLAIM_NAME.test(fn.name)) return j('unknown', `'${fn.name}()' is named as reclaim or writeback code, whose callers may hold what reclaim needs`);
+  if (a.ctx.mayHeld.some((h) => !h.atomic && !h.lock)) return j('unknown', `'${fn.name}()' holds a lock gfplint cannot name at the call`);
+  const held = [...own.map((h) => `'${h.lock}'`), ...(called.callerLocks ?? []).map((l) => `'${l.lock}' (held by a caller)`)];
+  // Classes are matched by field name or by the call that took them: a lock of this filesystem
+  // held here, while its own reclaim entries sleep on locks, may be one of those under another name.
+  const dir = fsDir(fn.file);
+  const sameFs = held.length && dir ? reach?.takes.find(([, via]) => fsDir(via[0].file) === dir) : undefined;
+  if (sameFs) {
+    return j('unknown', `'${fn.name}()' or a caller holds ${held.join(', ')}; no reclaim entry takes a lock of that class by name, but reclaim of ${dir} sleeps on '${sameFs[0]}' (${sameFs[1].map((w) => w.note).join(' → ')}), which may be the same lock under another name`, sameFs[1]);
+  }
+  if (held.length && (!reach || reach.entryCount === 0)) {
+    return j('unknown', `'${fn.name}()' or a caller holds ${held.join(', ')}, and no reclaim entry point (evict_inode, destroy_inode, release_folio, shrinker) was found in the scanned code to check them against`);
+  }
+  const entryNames = (called.entryPoints ?? []).map((w) => `'${/'([^']+)'/.exec(w.note)?.[1]}'`);
+  const ctxText = called.knownCallers
+    ? `its ${plural(called.knownCallers, 'known caller')}${entryNames.length ? ` (reached from ${entryNames.join(', ')})` : ''}${called.processSlot ? ' and its entry point' : ''}`
+    : 'its entry point (plain process context)';
+  const checked = reach && reach.entryCount
+    ? `; reclaim can enter ${reach.filesystems.join(', ')} through ${plural(reach.entryCount, 'entry point')} (e.g. ${reach.entries.slice(0, 2).map((w) => `'${/'([^']+)'/.exec(w.note)?.[1]}'`).join(', ')}), which may take ${reach.takes.length ? reach.takes.slice(0, 6).map(([c]) => `'${c}'`).join(', ') + (reach.takes.length > 6 ? ', …' : '') : 'no sleeping lock'}${held.length ? ', none of them held here' : ''}`
+    : '';
+  const rare = noio ? (IO_PATH_CODE.test(fn.file) ? '' : '; outside the block and swap I/O path a NOIO need is rare')
+    : (STORAGE_CODE.test(fn.file) ? '' : '; outside fs/, mm/, block/ and storage code a NOFS need is rare');
+  const what = held.length ? `no transaction handle or reclaim context, and only locks that no reclaim entry takes (${held.join(', ')})` : 'no memalloc scope, sleeping lock, transaction handle or reclaim context';
+  return j('unneeded', `${what} in '${fn.name}()' or ${ctxText}${a.ctx.mayScopes.length ? ' (a scope covers some paths)' : ''}${checked}${rare}${fn.facts.hasErrors ? ' (parts of the body did not parse)' : ''}`,
+    [...(called.processSlot ?? []), ...(called.allCallerSites ?? []), ...(called.entryPoints ?? [])]);
+}
+
