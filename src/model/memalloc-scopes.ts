@@ -250,3 +250,11 @@ export function transactionHandleTypes(): { type: string; isScope: boolean; note
     { type: 'struct btrfs_trans_handle', isScope: false, note: 'btrfs transactions enter no memalloc scope (fs/btrfs/transaction.c start_transaction())' },
   ];
 }
+
+/**
+ * How a message names what opened a scope: a call (`'memalloc_nofs_save()'`), or an open-coded
+ * write of the task flags (`'current->flags'`, spec §2.5), which is a field, not a function.
+ */
+export function describeOpener(opener: string): string {
+  return /^[A-Za-z_]\w*$/.test(opener) ? `'${opener}()'` : `'${opener}'`;
+}

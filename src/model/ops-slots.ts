@@ -22,8 +22,8 @@ const PROCESS_FILE = 'file_operations methods run in the calling task with no fi
  * device_remove() in the binding task or an async-probe worker, holding only device_lock()
  * (drivers/base/dd.c), a lock of driver binding that fs and block I/O reclaim never take.
  */
-const bound = (type: string, probe: string[]) => Object.fromEntries(probe.map((s) => [s, {
-  context: 'process', why: `'${s}' of struct ${type} runs in the binding task, holding only device_lock() (drivers/base/dd.c really_probe(), device_remove())`,
+const bound = (type: string, slots: string[]) => Object.fromEntries(slots.map((s, i) => [s, {
+  context: 'process', why: `'${s}' of struct ${type} runs in the binding task, holding only device_lock() (drivers/base/dd.c ${i === 0 ? 'really_probe()' : 'device_remove()'})`,
 } as SlotInfo]));
 
 /**

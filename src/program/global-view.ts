@@ -9,7 +9,7 @@
  * Records are consumed one at a time, so a caller may stream them from disk.
  */
 import type { Witness } from '../function/view.js';
-import type { ScopeKind } from '../model/memalloc-scopes.js';
+import { describeOpener, type ScopeKind } from '../model/memalloc-scopes.js';
 import { slotContext, WORK_SLOT_TYPE } from '../model/ops-slots.js';
 import { workEntry, type QueueKind, type WorkFacts } from '../model/workqueues.js';
 import type { Rng } from '../syntax/facts.js';
@@ -449,7 +449,7 @@ function propagateContexts(g: Graph, active: Int32Array, wanted: (f: number) => 
           if (d) {
             wit.set(f, [
               g.siteWitness(site, `'${g.name(caller)}()' calls '${g.name(f)}()' inside the ${d.kind} scope`),
-              { file: g.file(caller), rng: d.rng, note: `'${d.opener}()' opens the ${d.kind} scope here` },
+              { file: g.file(caller), rng: d.rng, note: `${describeOpener(d.opener)} opens the ${d.kind} scope here` },
             ]);
             frontier = true;
             break;
@@ -522,7 +522,7 @@ function propagateContexts(g: Graph, active: Int32Array, wanted: (f: number) => 
     const t = g.transaction.get(caller);
     if (t) return `'${g.name(caller)}()' holds a transaction handle ${t}`;
     const s = g.extra.get(site)?.mayScope;
-    return s ? `'${g.name(caller)}()' calls it inside the ${s.kind} scope of '${s.opener}()' on some path` : undefined;
+    return s ? `'${g.name(caller)}()' calls it inside the ${s.kind} scope of ${describeOpener(s.opener)} on some path` : undefined;
   });
 
   // Reached, directly or through callers, from an ops slot that runs in reclaim or writeback or

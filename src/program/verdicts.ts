@@ -8,6 +8,7 @@
 import type { AllocSite, FunctionView, ScopeRef, Witness } from '../function/view.js';
 import type { Model } from '../model/context.js';
 import { IO_PATH_CODE, lockClass } from '../model/reclaim.js';
+import { describeOpener } from '../model/memalloc-scopes.js';
 import { STORAGE_CODE, TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
 
 /** Function names of writeback and reclaim paths, where NOFS is the point. */
@@ -74,7 +75,13 @@ export function toSiteVerdict(fn: FunctionView, j: SiteJudgement): SiteVerdict {
 }
 
 const covers = (s: { kind: string }, noio: boolean) => s.kind === 'noio' || (!noio && s.kind === 'nofs');
-const opened = (s: ScopeRef) => (s.handleParam !== undefined ? `the live handle '${s.opener}'` : /[-.>]/.test(s.opener) ? `'${s.opener}'` : `'${s.opener}()'`);
+const opened = (s: ScopeRef) => (s.handleParam !== undefined ? `the live handle '${s.opener}'` : describeOpener(s.opener));
+/** What to write instead: the mapping's own mask for page-cache helpers (it carries the filesystem's constraints), else the plain mask. */
+const replacement = (a: AllocSite) => {
+  const mask = a.spec.family === 'pagecache' ? 'mapping_gfp_mask(mapping)' : a.gfp.kind === 'param' ? `'${a.gfp.name}'` : 'GFP_KERNEL';
+  return a.gfp.kind === 'param' ? `; pass ${mask} unchanged` : `; use ${mask} instead`;
+};
+const handleText = (s: ScopeRef) => (s.handleParam !== undefined ? `the handle '${s.opener}'` : `the handle of ${describeOpener(s.opener)}`);
 const fsDir = (file: string) => /^(?:.*\/)?(fs\/[^/]+)\//.exec(file)?.[1];
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
@@ -89,20 +96,23 @@ function judge(fn: FunctionView, model: Model, a: AllocSite, clears: 'nofs' | 'n
   const must = [...a.ctx.scopes].reverse().find((s) => covers(s, noio) && !s.onlyWhen && (s.handleParam === undefined || s.handleLive || liveParam(s.handleParam)));
   if (must) {
     if (must.handleParam !== undefined && must.handleLive) {
-      return j('redundant', `'${a.callee}()' runs inside the ${must.kind.toUpperCase()} scope the live handle '${must.opener}' carries (tested non-NULL on the way here), so '${a.gfpText}' only repeats it`, [at(must)]);
+      return j('redundant', `'${a.callee}()' runs inside the ${must.kind.toUpperCase()} scope the live handle '${must.opener}' carries (tested non-NULL on the way here), so '${a.gfpText}' only repeats it${replacement(a)}`, [at(must)]);
     }
     if (must.handleParam !== undefined) {
       const callers = called?.allCallerSites ?? [];
-      return j('redundant', `'${fn.name}()' runs inside the ${must.kind.toUpperCase()} scope of the transaction its parameter '${must.opener}' carries: ${called?.knownCallers === 1 ? 'its 1 known caller passes' : `all ${called?.knownCallers ?? 0} known callers pass`} a live handle, so '${a.gfpText}' only repeats the scope`,
+      return j('redundant', `'${fn.name}()' runs inside the ${must.kind.toUpperCase()} scope of the transaction its parameter '${must.opener}' carries: ${called?.knownCallers === 1 ? 'its 1 known caller passes' : `all ${called?.knownCallers ?? 0} known callers pass`} a live handle, so '${a.gfpText}' only repeats the scope${replacement(a)}`,
         [at(must), ...callers]);
     }
-    return j('redundant', `'${a.callee}()' runs inside the ${must.kind.toUpperCase()} scope ${opened(must)} opened on line ${must.rng[0] + 1}, so '${a.gfpText}' only repeats it`, [at(must)]);
+    return j('redundant', `'${a.callee}()' runs inside the ${must.kind.toUpperCase()} scope ${opened(must)} opened on line ${must.rng[0] + 1}, so '${a.gfpText}' only repeats it${replacement(a)}`, [at(must)]);
   }
   // A function that ends a scope handed in by its caller (commits the caller's transaction) is
   // outside it after that call, whatever its callers hold.
   const closedBefore = fn.handOffRestores.some((h) => h.index < a.index);
   const byCallers = closedBefore ? undefined : called?.scopes.find((s) => covers(s, noio));
-  if (byCallers) return j('redundant', `every known caller reaches '${fn.name}()' inside a ${byCallers.kind.toUpperCase()} scope: ${byCallers.via.map((w) => w.note).join(' → ')}`, byCallers.via);
+  if (byCallers) {
+    const others = (called?.allCallerSites ?? []).filter((w) => !byCallers.via.some((v) => v.file === w.file && v.rng[0] === w.rng[0] && v.rng[1] === w.rng[1]));
+    return j('redundant', `every known caller (${called?.knownCallers}) reaches '${fn.name}()' inside a ${byCallers.kind.toUpperCase()} scope, e.g. ${byCallers.via.map((w) => w.note).join(' → ')}${replacement(a)}`, [...byCallers.via, ...others]);
+  }
 
   // What the task may hold here: its own sleeping locks, its callers', transactions.
   const own = a.ctx.mayHeld.filter((h) => !h.atomic && h.lock);
@@ -114,7 +124,7 @@ function judge(fn: FunctionView, model: Model, a: AllocSite, clears: 'nofs' | 'n
   for (const h of own) {
     const via = takes.get(lockClass(h.lock, h.what, (n) => locals.has(n)));
     if (via) {
-      return j('needed', `'${fn.name}()' holds '${h.lock}' (${h.what}() on line ${h.rng[0] + 1})${conditional ? ` and its ${conditional.opener}() handle opens a scope only ${conditional.onlyWhen}` : ''}, and reclaim can take a lock of that class: ${via.map((w) => w.note).join(' → ')}`,
+      return j('needed', `'${fn.name}()' holds '${h.lock}' (${h.what}() on line ${h.rng[0] + 1})${conditional ? ` and ${handleText(conditional)} opens a scope only ${conditional.onlyWhen}` : ''}, and reclaim can take a lock of that class: ${via.map((w) => w.note).join(' → ')}`,
         [{ file: fn.file, rng: h.rng, note: `'${h.lock}' is taken here` }, ...via]);
     }
   }
@@ -129,7 +139,7 @@ function judge(fn: FunctionView, model: Model, a: AllocSite, clears: 'nofs' | 'n
       : j('unknown', `'${fn.file}' is block or swap I/O-path code, where only NOIO keeps reclaim off this task's own I/O; whether NOFS suffices was not checked`);
   }
   // A handle whose scope is not proven on this path: redundant where it is live (and journalled), harmless otherwise.
-  if (conditional) return j('unknown', `'${a.callee}()' runs under ${conditional.handleParam !== undefined ? `the handle '${conditional.opener}'` : `the ${conditional.opener}() handle`}, which opens a ${conditional.kind.toUpperCase()} scope only ${conditional.onlyWhen}: without one the flag is all that stands between reclaim and the filesystem, and no lock reclaim takes is held here`, [at(conditional)]);
+  if (conditional) return j('unknown', `'${a.callee}()' runs under ${handleText(conditional)}, which opens a ${conditional.kind.toUpperCase()} scope only ${conditional.onlyWhen}: without one the flag is all that stands between reclaim and the filesystem, and no lock reclaim takes is held here`, [at(conditional)]);
   if (unprovenHandle) return j('unknown', `'${fn.name}()' gets the transaction handle '${unprovenHandle.opener}' from its callers, but ${called?.callersKnown ? `some caller passes NULL (${(called.nullArgs ?? []).map((i) => `argument ${i + 1}`).join(', ')})` : 'not every caller is known'}: the scope is not proven on this path`, [at(unprovenHandle), ...(called?.allCallerSites ?? [])]);
   // A transaction held that is no scope (btrfs): reclaim that begins one may wait for it.
   const handle = [...fn.facts.params, ...fn.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type) && !model.handleScope(p.type, fn.file));
@@ -170,8 +180,9 @@ function judge(fn: FunctionView, model: Model, a: AllocSite, clears: 'nofs' | 'n
     : '';
   const rare = noio ? (IO_PATH_CODE.test(fn.file) ? '' : '; outside the block and swap I/O path a NOIO need is rare')
     : (STORAGE_CODE.test(fn.file) ? '' : '; outside fs/, mm/, block/ and storage code a NOFS need is rare');
+  const use = replacement(a);
   const what = held.length ? `no transaction handle or reclaim context, and only locks that no reclaim entry takes (${held.join(', ')})` : 'no memalloc scope, sleeping lock, transaction handle or reclaim context';
-  return j('unneeded', `${what} in '${fn.name}()' or ${ctxText}${a.ctx.mayScopes.length ? ' (a scope covers some paths)' : ''}${checked}${rare}${fn.facts.hasErrors ? ' (parts of the body did not parse)' : ''}`,
+  return j('unneeded', `${what} in '${fn.name}()' or ${ctxText}${a.ctx.mayScopes.length ? ' (a scope covers some paths)' : ''}${checked}${rare}${fn.facts.hasErrors ? ' (parts of the body did not parse)' : ''}${use}`,
     [...(called.processSlot ?? []), ...(called.allCallerSites ?? []), ...(called.entryPoints ?? [])]);
 }
 
