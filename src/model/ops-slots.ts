@@ -148,9 +148,25 @@ const SLOTS: Readonly<Record<string, Readonly<Record<string, SlotInfo>>>> = {
   ),
 };
 
+/**
+ * Functions handed to a kernel API as a callback argument, recorded under the pseudo-struct
+ * `callback` with the API's name as the slot: which argument, and the context the API calls it in.
+ * Mounting: get_tree_bdev()/get_tree_nodev()/get_tree_single()/get_tree_keyed() and (6.1)
+ * mount_bdev()/mount_nodev() call fill_super on a new superblock with only its s_umount held for
+ * write (fs/super.c), which super_cache_scan() merely trylocks.
+ */
+export const CALLBACK_ARGS: Readonly<Record<string, { arg: number } & SlotInfo>> = Object.fromEntries(
+  [['get_tree_bdev', 1], ['get_tree_nodev', 1], ['get_tree_single', 1], ['get_tree_keyed', 1], ['mount_bdev', 4], ['mount_nodev', 3]].map(([api, arg]) => [api as string, {
+    arg: arg as number, context: 'process' as const,
+    why: `'${api as string}()' calls its fill_super callback on a new superblock holding only its s_umount, which reclaim only trylocks (fs/super.c)`,
+  }]),
+);
+export const CALLBACK_SLOT_TYPE = 'callback';
+
 /** The context of a function stored in `slot` of a `struct structType` initializer. */
 export function slotContext(structType: string | undefined, slot: string | undefined): SlotInfo | undefined {
   if (!structType || !slot) return undefined;
+  if (structType === CALLBACK_SLOT_TYPE) return Object.hasOwn(CALLBACK_ARGS, slot) ? CALLBACK_ARGS[slot] : undefined;
   return SLOTS[structType]?.[slot];
 }
 

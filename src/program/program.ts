@@ -12,7 +12,7 @@ import type { Model } from '../model/context.js';
 import type { GfpValue } from '../model/gfp.js';
 import type { LockCall } from '../model/locks.js';
 import type { ScopeKind, ScopeProvider } from '../model/memalloc-scopes.js';
-import { TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
+import { CALLBACK_ARGS, CALLBACK_SLOT_TYPE, TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
 import { exprKey, type Expr } from '../syntax/expr.js';
 import { lockClass, TRANSACTION_BEGINS } from '../model/reclaim.js';
 import { isNofsSite } from './verdicts.js';
@@ -288,12 +288,19 @@ export function summarizeFiles(files: { path: string; facts: FileFacts }[], view
     const fviews = byFile.get(f.path) ?? [];
     const model = modelFor(f.path);
     const valueUses = new Set<string>();
+    const callbacks: FileSummaryRecord['addressTaken'] = [];
     const work: WorkFacts = { inits: [], queues: [], allocs: [] };
     for (const v of fviews) {
       for (const c of v.facts.calls) {
         // A work function handed to INIT_WORK() is called by the workqueue, whose context the
         // program stage works out from the queues: not an unknown caller.
-        const { registered } = c.indirect ? {} : workCallFacts(c, work);
+        let { registered } = c.indirect ? {} : workCallFacts(c, work);
+        // A callback handed to an API whose calling context the model knows (fill_super).
+        const cb = !c.indirect && Object.hasOwn(CALLBACK_ARGS, c.callee) ? c.args[CALLBACK_ARGS[c.callee].arg] : undefined;
+        if (cb?.k === 'id') {
+          callbacks.push({ name: cb.name, structType: CALLBACK_SLOT_TYPE, slot: c.callee });
+          registered = cb.name;
+        }
         for (const a of c.args) valueName(a, valueUses, registered);
       }
       for (const op of v.facts.ops) {
@@ -306,7 +313,7 @@ export function summarizeFiles(files: { path: string; facts: FileFacts }[], view
     return {
       path: f.path,
       exported: f.facts.exported,
-      addressTaken: f.facts.addressTaken.map((a) => ({ name: a.name, structType: a.structType, slot: a.slot })),
+      addressTaken: [...f.facts.addressTaken.map((a) => ({ name: a.name, structType: a.structType, slot: a.slot })), ...callbacks],
       valueUses: [...valueUses],
       ...(hasWork ? { work } : {}),
       functions: fviews.map((v) => summarizeFunction(v, model)),

@@ -150,10 +150,10 @@ function judge(fn: FunctionView, model: Model, a: AllocSite, clears: 'nofs' | 'n
     if (reach?.begins) return j('needed', `'${fn.name}()' may hold ${trans}, and reclaim can begin a transaction that waits for it: ${reach.begins.map((w) => w.note).join(' → ')}`, [...(called?.transactionWitness ?? []), ...reach.begins]);
     return j('unknown', `'${fn.name}()' may hold ${trans}; no reclaim path in the scanned code begins a transaction, but reclaim of filesystems outside it may`, called?.transactionWitness ?? []);
   }
-  if (called?.reclaimSlot) {
-    const slotCtx = called.reclaimSlot[called.reclaimSlot.length - 1]?.note ?? '';
-    if (/reclaim|writeback|shrinker/.test(slotCtx)) return j('needed', `'${fn.name}()' runs in reclaim or writeback (${called.reclaimSlot.map((w) => w.note).join(' → ')}), which must not recurse into the filesystem`, called.reclaimSlot);
-  }
+  // Reached from reclaim or writeback on some path: that path may hold what reclaim waits for
+  // (writeback holds folio locks and may run a transaction); not established either way.
+  const root = called?.reclaimSlot?.[called.reclaimSlot.length - 1]?.note ?? '';
+  if (called?.reclaimSlot && /reclaim|writeback|shrinker/.test(root)) return j('unknown', `'${fn.name}()' is reached from reclaim or writeback (${called.reclaimSlot.map((w) => w.note).join(' → ')}), whose locks were not compared with what reclaim takes`, called.reclaimSlot);
   // What is missing for positive evidence.
   if (!called || called.unknownCallers) return j('unknown', `some context of '${fn.name}()' is not visible (exported, called through a function pointer, or from outside the scanned code)`, called?.allCallerSites ?? []);
   if (!called.knownCallers && !called.processSlot) return j('unknown', `'${fn.name}()' has no known caller and no known entry point`);
