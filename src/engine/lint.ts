@@ -643,7 +643,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
         const files = shard.filter((f) => again.get(f.path)?.size);
         if (!files.length) continue;
         const content = contentOf(i);
-        const key = content && programView.calledAt ? digestOf('B', runKey, content, files.map((f) => [f.path, [...again.get(f.path)!]]), chain, rules.map((r) => r.id)) : undefined;
+        const key = memo && content && programView.calledAt ? digestOf('B', runKey, content, files.map((f) => [f.path, [...again.get(f.path)!]]), chain, rules.map((r) => r.id)) : undefined;
         const hit = key ? memo!.read(key, hasArrays<{ raw: Diagnostic[]; skipped: typeof skipped; queries: Query[]; sites: SiteVerdict[] }>('raw', 'skipped', 'queries', 'sites')) : undefined;
         if (hit && stillHolds(hit.queries)) {
           rememberedShards++;
