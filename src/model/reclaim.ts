@@ -100,10 +100,18 @@ export function handleScope(type: string, file: string, v: KernelVersion): Handl
  * only by a local or parameter (`lock_buffer(bh)`, `ext4_write_lock_xattr(inode)`), the call that
  * took it. Per-inode locks of a referenced inode conflict with evict by class only (spec §5 rule 5).
  */
+const GENERIC_LOCK_FIELD = /^(lock|mutex|mtx|sem|rwsem|rw_sem|lk|m|spinlock|lock_mutex|io_mutex)$/;
+
 export function lockClass(lockText: string, what: string, isLocal: (name: string) => boolean): string {
   const t = lockText.replace(/^&/, '').replace(/\s+/g, '');
-  const m = /(?:->|\.)([A-Za-z_]\w*)(?:\[[^\]]*\])?\)?$/.exec(t);
-  if (m) return m[1];
+  const field = /(?:->|\.)([A-Za-z_]\w*)(?:\[[^\]]*\])?\)?$/.exec(t);
+  if (field) {
+    // A field named only `lock`, `mutex`, `sem`… says nothing of its structure: keep what holds it
+    // (`node->mutex`, `sock->mutex`), so that unrelated structures do not share a class.
+    if (!GENERIC_LOCK_FIELD.test(field[1])) return field[1];
+    const holder = /([A-Za-z_]\w*)(?:\([^()]*\))?\)?$/.exec(t.slice(0, field.index))?.[1];
+    return holder ? `${holder}->${field[1]}` : field[1];
+  }
   const bare = /^\*?([A-Za-z_]\w*)$/.exec(t);
   if (bare && !isLocal(bare[1])) return bare[1];
   return `${what}()`;

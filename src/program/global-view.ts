@@ -653,6 +653,10 @@ function callerFacts(g: Graph, f: number, ctx: CalledContext): void {
     if (g.callerCount(cur) === 0 && cur !== f && entries.length < 5) {
       entries.push({ file: g.file(cur), rng: g.nameRng(cur), note: `'${g.name(cur)}()' is the entry point of this chain${g.has(cur, UNKNOWN_CALLERS) ? ' (called from outside the scanned code)' : ''}` });
     }
+    if (!ctx.hiddenCaller && g.has(cur, UNKNOWN_CALLERS)) {
+      const why = g.has(cur, EXPORTED) ? 'is exported' : g.slots.has(cur) ? 'has its address taken where gfplint cannot follow it' : 'is never called in the scanned code';
+      ctx.hiddenCaller = { file: g.file(cur), rng: g.nameRng(cur), note: `'${g.name(cur)}()' ${why}${cur === f ? '' : `, and calls lead from it to '${g.name(f)}()'`}` };
+    }
     if (below.length >= MAX_CHAIN) continue;
     for (let k = g.callerStart[cur]; k < g.callerStart[cur + 1]; k++) {
       const site = g.callerSite[k];

@@ -155,7 +155,10 @@ function judge(fn: FunctionView, model: Model, a: AllocSite, clears: 'nofs' | 'n
   const root = called?.reclaimSlot?.[called.reclaimSlot.length - 1]?.note ?? '';
   if (called?.reclaimSlot && /reclaim|writeback|shrinker/.test(root)) return j('unknown', `'${fn.name}()' is reached from reclaim or writeback (${called.reclaimSlot.map((w) => w.note).join(' → ')}), whose locks were not compared with what reclaim takes`, called.reclaimSlot);
   // What is missing for positive evidence.
-  if (!called || called.unknownCallers) return j('unknown', `some context of '${fn.name}()' is not visible (exported, called through a function pointer, or from outside the scanned code)`, called?.allCallerSites ?? []);
+  if (!called || called.unknownCallers) {
+    const hidden = called?.hiddenCaller;
+    return j('unknown', `some context of '${fn.name}()' is not visible${hidden ? `: ${hidden.note}` : ' (exported, called through a function pointer, or from outside the scanned code)'}`, hidden ? [hidden] : called?.allCallerSites ?? []);
+  }
   if (!called.knownCallers && !called.processSlot) return j('unknown', `'${fn.name}()' has no known caller and no known entry point`);
   if (fn.facts.reasonComments.length) return j('unknown', `a comment in '${fn.name}()' gives a reason: "${fn.facts.reasonComments[0].text.replace(/\s+/g, ' ').slice(0, 80)}"`);
   if (RECLAIM_NAME.test(fn.name)) return j('unknown', `'${fn.name}()' is named as reclaim or writeback code, whose callers may hold what reclaim needs`);
