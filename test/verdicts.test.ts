@@ -20,6 +20,10 @@ describe('NOFS verdicts', () => {
     expect(await verdictsOf('nofs-cargo-cult/reclaim-reach')).toEqual({ 'barfs/inode.c:26': 'needed', 'barfs/inode.c:36': 'needed', 'barfs/inode.c:54': 'unneeded' });
   });
 
+  test('a transaction that is no scope, begun by a caller, makes NOFS needed where reclaim joins one', async () => {
+    expect(await verdictsOf('nofs-cargo-cult/transaction')).toEqual({ 'bazfs/inode.c:19': 'needed', 'bazfs/inode.c:37': 'unneeded' });
+  });
+
   test('a read-only filesystem whose reclaim sleeps on nothing: a held lock is no reason', async () => {
     expect(await verdictsOf('nofs-cargo-cult/read-only')).toEqual({ 'rofs/mount.c:5': 'unneeded', 'rofs/super.c:24': 'unneeded' });
   });

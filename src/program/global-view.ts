@@ -662,6 +662,10 @@ function callerFacts(g: Graph, f: number, ctx: CalledContext): void {
       const site = g.callerSite[k];
       const caller = g.siteFn[site];
       const step = [g.siteWitness(site, `'${g.name(caller)}()' calls '${g.name(cur)}()'`), ...below];
+      const b = g.begins.get(caller);
+      if (b && !b.scope && !ctx.callerBegins) {
+        ctx.callerBegins = [g.siteWitness(site, `'${g.name(caller)}()' calls '${g.name(cur)}()' and begins a transaction with '${b.what}()' (line ${b.line + 1})`), ...below];
+      }
       for (const l of g.extra.get(site)?.locks ?? []) {
         if (!locks.has(l.cls)) locks.set(l.cls, { cls: l.cls, lock: l.lock, via: [g.siteWitness(site, `'${g.name(caller)}()' calls '${g.name(cur)}()' holding '${l.lock}' (${l.what}())`), ...below] });
       }

@@ -36,6 +36,8 @@ export interface CalledContext {
   nullArgs?: number[];
   /** Sleeping locks held by some caller chain at the call, by class (src/model/reclaim.ts lockClassOf()). */
   callerLocks?: { cls: string; lock: string; via: Witness[] }[];
+  /** Some caller begins a transaction that is no memalloc scope (btrfs, gfs2), with the chain. */
+  callerBegins?: Witness[];
   /** A function on some caller chain whose own callers are not known (exported, address taken, never called), for evidence. */
   hiddenCaller?: Witness;
   /** The entry points the function is reached from (callers without callers of their own), up to five. */

@@ -256,8 +256,8 @@ export interface FnSummaryRecord {
   nofs?: boolean;
   /** Sleeping locks it takes itself (no trylocks), by class: what a reclaim entry reaching it waits for. */
   takes?: { cls: string; line: number; what: string }[];
-  /** A transaction begin it calls (src/model/reclaim.ts TRANSACTION_BEGINS), with its line. */
-  begins?: { what: string; line: number };
+  /** A transaction begin it calls (src/model/reclaim.ts TRANSACTION_BEGINS), with its line; `scope` when the begin is a scope provider too. */
+  begins?: { what: string; line: number; scope: boolean };
   calls: SiteSummary[];
 }
 
@@ -373,7 +373,7 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
   }
   if (takes.length) out.takes = takes;
   const begin = v.facts.calls.find((c) => !c.indirect && TRANSACTION_BEGINS.has(c.callee));
-  if (begin) out.begins = { what: begin.callee, line: begin.r[0] };
+  if (begin) out.begins = { what: begin.callee, line: begin.r[0], scope: model.providerStart(begin.callee) !== undefined };
   if (v.allocations.some((a) => isNofsSite(model, a))) out.nofs = true;
   const t = [...v.facts.params, ...v.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type));
   if (t) out.transaction = `'${t.name}' (${t.type.trim()})`;

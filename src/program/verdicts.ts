@@ -7,7 +7,7 @@
  */
 import type { AllocSite, FunctionView, ScopeRef, Witness } from '../function/view.js';
 import type { Model } from '../model/context.js';
-import { IO_PATH_CODE, lockClass } from '../model/reclaim.js';
+import { IO_PATH_CODE, lockClass, TRANSACTION_BEGINS } from '../model/reclaim.js';
 import { describeOpener } from '../model/memalloc-scopes.js';
 import { STORAGE_CODE, TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
 
@@ -145,9 +145,13 @@ function judge(fn: FunctionView, model: Model, a: AllocSite, clears: 'nofs' | 'n
   const handle = [...fn.facts.params, ...fn.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type) && !model.handleScope(p.type, fn.file));
   // A caller's transaction counts when it is no scope (btrfs); a scope-carrying one is a scope where live and absent where NULL.
   const callerTrans = called?.transactionWitness?.some((w) => { const t = /\(([^()]*\*)\)$/.exec(w.note)?.[1]; return t !== undefined && !model.handleScope(t, w.file); });
-  const trans = handle ? `'${handle.name}' (${handle.type.trim()})` : callerTrans ? `a transaction of a caller (${called!.transactionWitness!.map((w) => w.note).join(' → ')})` : undefined;
+  const ownBegin = fn.facts.calls.find((c) => !c.indirect && TRANSACTION_BEGINS.has(c.callee) && !model.providerStart(c.callee) && c.r[0] <= a.rng[0]);
+  const trans = handle ? `'${handle.name}' (${handle.type.trim()})`
+    : ownBegin ? `the transaction '${ownBegin.callee}()' began on line ${ownBegin.r[0] + 1}`
+    : callerTrans ? `a transaction of a caller (${called!.transactionWitness!.map((w) => w.note).join(' → ')})`
+    : called?.callerBegins ? `a transaction a caller began (${called.callerBegins.map((w) => w.note).join(' → ')})` : undefined;
   if (trans) {
-    if (reach?.begins) return j('needed', `'${fn.name}()' may hold ${trans}, and reclaim can begin a transaction that waits for it: ${reach.begins.map((w) => w.note).join(' → ')}`, [...(called?.transactionWitness ?? []), ...reach.begins]);
+    if (reach?.begins) return j('needed', `'${fn.name}()' may hold ${trans}, and reclaim can begin a transaction that waits for it: ${reach.begins.map((w) => w.note).join(' → ')}`, [...(called?.transactionWitness ?? called?.callerBegins ?? []), ...reach.begins]);
     return j('unknown', `'${fn.name}()' may hold ${trans}; no reclaim path in the scanned code begins a transaction, but reclaim of filesystems outside it may`, called?.transactionWitness ?? []);
   }
   // Reached from reclaim or writeback on some path: that path may hold what reclaim waits for
