@@ -661,6 +661,8 @@ function callerFacts(g: Graph, f: number, ctx: CalledContext): void {
     for (let k = g.callerStart[cur]; k < g.callerStart[cur + 1]; k++) {
       const site = g.callerSite[k];
       const caller = g.siteFn[site];
+      // A call inside a NOFS/NOIO scope: whatever is held above it cannot recurse through reclaim.
+      if (g.extra.get(site)?.scopes?.some((x) => x.kind === 'nofs' || x.kind === 'noio')) continue;
       const step = [g.siteWitness(site, `'${g.name(caller)}()' calls '${g.name(cur)}()'`), ...below];
       const b = g.begins.get(caller);
       if (b && !b.scope && !ctx.callerBegins) {

@@ -351,7 +351,8 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
     if (h) s.held = { what: h.what, lock: h.lock };
     const at = site.ctx.mayHeld.find((x) => x.atomic);
     if (at) s.atomic = at.reason;
-    const sleeping = site.ctx.mayHeld.filter((x) => !x.atomic && x.lock);
+    // Locks held inside a NOFS/NOIO scope are no reclaim hazard on that path (rule 2 before rule 5).
+    const sleeping = must.some((x) => x.kind === 'nofs' || x.kind === 'noio') ? [] : site.ctx.mayHeld.filter((x) => !x.atomic && x.lock);
     if (sleeping.length) s.locks = sleeping.map((x) => ({ cls: lockClass(x.lock, x.what, isLocal), what: x.what, lock: x.lock }));
     const nulls = site.call.args.flatMap((a, i) => ((a.k === 'id' && a.name === 'NULL') || (a.k === 'num' && a.value === 0) ? [i] : []));
     if (nulls.length) s.nullArgs = nulls;
