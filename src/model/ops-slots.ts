@@ -184,5 +184,8 @@ export const EARLY_BOOT: ReadonlySet<string> = new Set(['start_kernel']);
  */
 export const STORAGE_CODE = /^(?:.*\/)?(fs|mm|block|drivers\/(md|block|scsi|nvme|mtd)|net\/(ceph|9p|sunrpc|rxrpc))\//;
 
-/** Types of a live transaction or journal handle: holding one is a reason for NOFS (spec §5). */
-export const TRANSACTION_HANDLE_TYPE = /\b(handle_t|struct\s+(btrfs_trans_handle|xfs_trans|jbd2_journal_handle|bch_fs_trans|btree_trans))\s*\*/;
+/**
+ * Types of a live transaction or journal handle: holding one is a reason for NOFS (spec §5).
+ * reiserfs (6.1, 6.12): journal_begin() opens no memalloc scope (fs/reiserfs/journal.c).
+ */
+export const TRANSACTION_HANDLE_TYPE = /\b(handle_t|struct\s+(btrfs_trans_handle|xfs_trans|jbd2_journal_handle|bch_fs_trans|btree_trans|reiserfs_transaction_handle))\s*\*/;

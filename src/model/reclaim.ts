@@ -42,14 +42,15 @@ export function reclaimEntry(structType: string | undefined, slot: string | unde
  * Calls that begin a transaction or take freeze protection that a reclaim entry may wait for
  * (spec §4): jbd2/ext4/ocfs2 handle starts wait for a locked transaction (fs/jbd2/transaction.c
  * wait_transaction_locked()), XFS reserves log space, btrfs joins a transaction that may be
- * committing, gfs2 takes sd_log_flush_lock (fs/gfs2/trans.c). A task holding one of these and
+ * committing, gfs2 takes sd_log_flush_lock (fs/gfs2/trans.c), reiserfs journal_begin() waits for
+ * room in the journal (fs/reiserfs/journal.c; reiserfs_evict_inode() begins one). A task holding one of these and
  * entering reclaim can wait for itself. (f2fs_lock_op() is a read of cp_rwsem: a lock, by class.)
  */
 export const TRANSACTION_BEGINS: ReadonlySet<string> = new Set([
   'jbd2__journal_start', 'jbd2_journal_start', 'ext4_journal_start', 'ext4_journal_start_sb', '__ext4_journal_start_sb', '__ext4_journal_start',
   'ext4_journal_start_with_reserve', 'ext4_journal_start_with_revoke', 'ocfs2_start_trans', 'xfs_trans_alloc', 'xfs_trans_alloc_inode',
   'xfs_trans_alloc_icreate', 'xfs_trans_alloc_ichange', 'xfs_trans_alloc_dir', 'btrfs_start_transaction', 'btrfs_join_transaction',
-  'btrfs_join_transaction_nostart', 'btrfs_attach_transaction', 'gfs2_trans_begin', 'bch2_trans_get',
+  'btrfs_join_transaction_nostart', 'btrfs_attach_transaction', 'gfs2_trans_begin', 'bch2_trans_get', 'journal_begin',
 ]);
 
 /**
