@@ -1,7 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { isNofsLike, isNoioLike, mustAll } from '../src/model/gfp.js';
-import { RECLAIM_PATH_NAME, STORAGE_CODE, TRANSACTION_HANDLE_TYPE } from '../src/model/ops-slots.js';
-
+import { siteVerdicts } from '../src/program/verdicts.js';
 
 export default defineRule({
   id: 'nofs-cargo-cult',
@@ -12,7 +10,7 @@ export default defineRule({
   scope: 'program',
   startsFrom: ['allocations'],
   messages: {
-    noReason: "'{{gfp}}' at '{{callee}}()' has no visible reason: no memalloc scope, lock, transaction handle, reclaim context or comment in '{{fn}}()' or {{callers}}{{where}}",
+    noReason: "'{{gfp}}' at '{{callee}}()' has no visible reason: {{evidence}}",
   },
   docs: {
     rationale:
@@ -32,24 +30,13 @@ export default defineRule({
     references: ['Documentation/core-api/gfp_mask-from-fs-io.rst', 'Documentation/core-api/memory-allocation.rst', 'include/linux/sched/mm.h'],
   },
   *check(fn, { model, program }) {
-    if (!fn.precise || fn.facts.reasonComments.length || RECLAIM_PATH_NAME.test(fn.name)) return;
-    if ([...fn.facts.params, ...fn.facts.locals].some((p) => TRANSACTION_HANDLE_TYPE.test(p.type))) return;
-    const called = program.calledIn(fn);
-    if (!called || called.unknownCallers || called.scopes.length) return;
-    if (called.lockWitness || called.atomicWitness || called.transactionWitness || called.reclaimSlot) return;
-    if (!called.knownCallers && !called.processSlot) return;
-    for (const a of fn.allocations) {
-      if (a.gfpImplied || !a.ctx.precise || a.ctx.mayScopes.length || a.ctx.mayHeld.length) continue;
-      if (!mustAll(a.gfp, (m) => isNofsLike(m, model.table) || isNoioLike(m, model.table))) continue;
-      const callers = called.knownCallers
-        ? `its ${called.knownCallers} known caller${called.knownCallers === 1 ? '' : 's'}${called.processSlot ? ' and its entry point' : ''}`
-        : 'its entry point (plain process context)';
-      const where = STORAGE_CODE.test(fn.file) ? '' : '; outside fs/, mm/, block/ and storage code a NOFS need is rare';
+    for (const v of siteVerdicts(fn, model, program)) {
+      if (v.verdict !== 'unneeded') continue;
       yield {
         message: 'noReason',
-        at: a.gfpRng,
-        data: { gfp: a.gfpText, callee: a.callee, fn: fn.name, callers, where },
-        related: [...(called.processSlot ?? []), ...(called.callerSites ?? [])].map((w) => ({ at: w.rng, file: w.file, note: w.note })),
+        at: v.alloc.gfpRng,
+        data: { gfp: v.alloc.gfpText, callee: v.alloc.callee, evidence: v.evidence },
+        related: v.related.map((w) => ({ at: w.rng, file: w.file, note: w.note })),
       };
     }
   },

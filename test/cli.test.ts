@@ -108,7 +108,7 @@ describe('output', () => {
     const r = gfplint(['--format', 'json', 'stale', 'clean']);
     expect(r.status).toBe(1);
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(Object.keys(doc)).toEqual(['tool', 'kernelVersion', 'filesScanned', 'findings', 'unusedSuppressions', 'skipped', 'suppressed']);
+    expect(Object.keys(doc)).toEqual(['tool', 'kernelVersion', 'filesScanned', 'findings', 'sites', 'unusedSuppressions', 'skipped', 'suppressed']);
     expect(doc.tool).toMatchObject({ name: 'gfplint' });
     expect(doc.kernelVersion).toMatch(/^\d+\.\d+$/);
     expect(doc.filesScanned).toBe(2);

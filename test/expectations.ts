@@ -295,7 +295,7 @@ export function listFixtureDirs(): string[] {
   return readdirSync(fixturesRoot, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }
 
-function cFilesUnder(dir: string): string[] {
+export function cFilesUnder(dir: string): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);

@@ -97,6 +97,10 @@ const result = {
   findings: [diag({ suppressed: { reason: 'not leaked' } })],
   unusedSuppressions: [diag({ rule: 'unused-disable', severity: 'warning' as const, line: 9, function: '', message: "suppression of 'x' silences nothing", related: [] })],
   skipped: [{ file: 'blob.c', reason: 'binary file' }],
+  sites: [{
+    file: 'fs/foo/a.c', line: 3, column: 20, function: 'foo_get', clears: 'nofs' as const, written: 'GFP_NOFS', callee: 'kmalloc', verdict: 'unneeded' as const,
+    evidence: 'nothing held', related: [{ file: 'fs/foo/a.c', line: 9, column: 2, message: "'foo_ioctl()' calls 'foo_get()' here" }],
+  }],
 };
 
 describe('json', () => {
@@ -105,12 +109,15 @@ describe('json', () => {
     expect(text.endsWith('}\n')).toBe(true);
     expect(text.split('\n')[1]).toBe('  "tool": {');
     const doc = JSON.parse(text) as Record<string, unknown>;
-    expect(Object.keys(doc)).toEqual(['tool', 'kernelVersion', 'filesScanned', 'findings', 'unusedSuppressions', 'skipped']);
+    expect(Object.keys(doc)).toEqual(['tool', 'kernelVersion', 'filesScanned', 'findings', 'sites', 'unusedSuppressions', 'skipped']);
     expect(doc.tool).toEqual({ name: 'gfplint', version: '9.9.9' });
     const f = (doc.findings as Record<string, unknown>[])[0];
     expect(Object.keys(f)).toEqual(['rule', 'severity', 'file', 'line', 'column', 'endLine', 'endColumn', 'function', 'message', 'related']);
     expect(f.related).toEqual([{ file: 'drivers/foo.c', line: 1, column: 2, message: "'spin_lock' taken here" }]);
     expect(doc.skipped).toEqual([{ file: 'blob.c', reason: 'binary file' }]);
+    const site = (doc.sites as Record<string, unknown>[])[0];
+    expect(Object.keys(site)).toEqual(['file', 'line', 'column', 'function', 'clears', 'written', 'callee', 'verdict', 'evidence', 'related']);
+    expect(site.verdict).toBe('unneeded');
   });
 
   test('suppressed findings, when given, carry their reason', () => {

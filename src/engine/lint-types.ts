@@ -5,6 +5,7 @@
 import type { AllocatorSpec } from '../model/allocators.js';
 import type { ScopeProvider } from '../model/memalloc-scopes.js';
 import type { Diagnostic } from './diagnostic.js';
+import type { NofsVerdict } from '../program/verdicts.js';
 
 /** Allocators and scope providers declared by a configuration, with a digest of them (cache keys). */
 export interface DeclaredModel {
@@ -95,15 +96,8 @@ export interface LintResult {
   stats: LintStats;
 }
 
-/**
- * The NOFS/NOIO verdict of one site (issue 15): what clearing __GFP_FS/__GFP_IO there buys, given
- * what direct reclaim entered at the site can reach (../shared/spec/reclaim-reach.md §5).
- * - `redundant`: a scope or live transaction handle already strips the bit on every path;
- * - `unneeded`: nothing held at the site that any reclaim entry needs (the flag is cargo cult);
- * - `needed`: a lock, handle or I/O state is held that a reclaim path needs;
- * - `unknown`: the analysis could not tell (callers through function pointers, parse errors, …).
- */
-export type NofsVerdict = 'redundant' | 'unneeded' | 'needed' | 'unknown';
+/** The verdict of a NOFS/NOIO site (src/program/verdicts.ts). */
+export type { NofsVerdict };
 
 /** One GFP_NOFS/GFP_NOIO (or `~__GFP_FS`, `KM_NOFS`, subsystem alias) site and its verdict. */
 export interface SiteVerdict {

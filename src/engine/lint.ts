@@ -27,7 +27,8 @@ import { memoKey, readMemo, statText, writeMemo } from './result-memo.js';
 import { digestOf, hasArrays, LoggedMap, ShardMemo } from './shard-memo.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostic.js';
 import { HeapExhausted, HeapGuard } from './heap-guard.js';
-import type { LintOptions, LintResult } from './lint-types.js';
+import type { LintOptions, LintResult, SiteVerdict } from './lint-types.js';
+import { addSites, SITE_FACTS, sortSites } from './sites.js';
 import { resolveRuleSelection } from './registry.js';
 import { holdsAnyFact, type Rule } from './rule.js';
 import { checkViews } from './check.js';
@@ -106,6 +107,7 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
   const aliasOrigin = new Map<string, string>();
   const raw: Diagnostic[] = [];
   const inventory = emptyInventory();
+  const sites: SiteVerdict[] = [];
   const unresolved: Record<string, number> = {};
   const directives = new Map<string, CommentFact[]>();
   let allocationSites = 0;
@@ -639,6 +641,7 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
     // Pass B (or the views of the single shard): rules.
     const check = (views: FunctionView[], program: ProgramView = programView) => {
       for (const fv of views) addToInventory(inventory, fv);
+      addSites(sites, views, model, program, skip);
       for (const d of checkViews(views, rules, model, program, skip)) raw.push(d);
     };
     if (single) check(single.views);
@@ -647,31 +650,37 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
       // pass A ended with (inferred model, aliases), with every question its rules asked the
       // global view and a digest of each answer: the memo holds while those answers do (an edit
       // elsewhere that changes other functions' contexts leaves this shard's findings alone).
-      type Query = ['called', string, string, number, string] | ['summary', string, string, string];
+      type Query = ['called', string, string, number, string] | ['summary', string, string, string] | ['reclaim', string];
       const answer = (x: unknown) => digestOf(x ?? null);
       const stillHolds = (queries: Query[]) => programView.calledAt !== undefined && queries.every((q) =>
-        q[0] === 'called' ? answer(programView.calledAt!(q[1], q[2], q[3])) === q[4] : answer(programView.summaryOf(q[1], q[2])) === q[3]);
+        q[0] === 'called' ? answer(programView.calledAt!(q[1], q[2], q[3])) === q[4] : q[0] === 'reclaim' ? answer(programView.reclaim?.()) === q[1] : answer(programView.summaryOf(q[1], q[2])) === q[3]);
       for (const [i, shard] of shards.entries()) {
         const files = shard.filter((f) => again.get(f.path)?.size);
         if (!files.length) continue;
         const content = contentOf(i);
         const key = memo && content && programView.calledAt ? digestOf('B', runKey, content, files.map((f) => [f.path, [...again.get(f.path)!]]), chain, rules.map((r) => r.id)) : undefined;
-        const hit = key ? memo!.read(key, hasArrays<{ raw: Diagnostic[]; skipped: typeof skipped; queries: Query[]; scopes: typeof inventory.scopes; openCoded: typeof inventory.openCoded; providers: typeof inventory.providers }>('raw', 'skipped', 'queries', 'scopes', 'openCoded', 'providers')) : undefined;
+        const hit = key ? memo!.read(key, hasArrays<{ raw: Diagnostic[]; skipped: typeof skipped; queries: Query[]; sites: SiteVerdict[]; scopes: typeof inventory.scopes; openCoded: typeof inventory.openCoded; providers: typeof inventory.providers }>('raw', 'skipped', 'queries', 'sites', 'scopes', 'openCoded', 'providers')) : undefined;
         if (hit && stillHolds(hit.queries)) {
           rememberedShards++;
           for (const d of hit.raw) raw.push(d);
+          for (const x of hit.sites) sites.push(x);
           for (const k of ['scopes', 'openCoded', 'providers'] as const) (inventory[k] as unknown[]).push(...hit[k]);
           for (const x of hit.skipped) replaySkip(x);
           done += files.length;
           opts.onProgress?.(done, total);
           continue;
         }
-        const before = { raw: raw.length, skipped: skipped.length, scopes: inventory.scopes.length, openCoded: inventory.openCoded.length, providers: inventory.providers.length };
+        const before = { raw: raw.length, skipped: skipped.length, sites: sites.length, scopes: inventory.scopes.length, openCoded: inventory.openCoded.length, providers: inventory.providers.length };
         const queries: Query[] = [];
         const asked: ProgramView = {
           calledIn(fn) {
             const a = programView.calledIn(fn);
             queries.push(['called', fn.file, fn.name, fn.facts.nameRng[0], answer(a)]);
+            return a;
+          },
+          reclaim() {
+            const a = programView.reclaim?.();
+            queries.push(['reclaim', answer(a)]);
             return a;
           },
           summaryOf(callee, fromFile) {
@@ -686,7 +695,7 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
         check(views, key ? asked : programView);
         if (key) {
           memo!.write(key, {
-            raw: raw.slice(before.raw), skipped: skipped.slice(before.skipped), queries,
+            raw: raw.slice(before.raw), skipped: skipped.slice(before.skipped), queries, sites: sites.slice(before.sites),
             scopes: inventory.scopes.slice(before.scopes), openCoded: inventory.openCoded.slice(before.openCoded), providers: inventory.providers.slice(before.providers),
           });
         }
@@ -706,6 +715,7 @@ async function lintRun(opts: LintOptions): Promise<LintResult> {
     gfpSource: model.table.source,
     filesScanned,
     findings: kept,
+    sites: sortSites(sites),
     unusedSuppressions: unused,
     suppressed: suppressed.sort(compareDiagnostics),
     skipped,
@@ -776,13 +786,13 @@ const MAX_DEPTH = 4;
 
 /**
  * Whether a selected rule could report on this function, or the scope inventory (inventory.ts)
- * reads it: pass B analyses only these again. Each
+ * or the NOFS/NOIO sites (sites.ts) read it: pass B analyses only these again. Each
  * rule's record declares the view facts it starts from (rule.ts VIEW_FACTS); test/rules.test.ts
  * holds every rule to its declaration, test/determinism.test.ts checks that a two-pass run finds
  * exactly what a one-pass run finds.
  */
 function mayReport(v: FunctionView, rules: readonly Rule[]): boolean {
-  return holdsAnyFact(v, INVENTORY_FACTS) || rules.some((r) => holdsAnyFact(v, r.startsFrom));
+  return holdsAnyFact(v, INVENTORY_FACTS) || holdsAnyFact(v, SITE_FACTS) || rules.some((r) => holdsAnyFact(v, r.startsFrom));
 }
 
 function sitesPerFile(analysed: AnalysedFile[], views: FunctionView[]): Map<string, number> {
@@ -847,3 +857,4 @@ export function analyzeFile(file: string, opts: { cwd: string; kernelVersion?: s
   }
   return { views: program.views.filter((v) => v.file === file), model: withLocal, program };
 }
+

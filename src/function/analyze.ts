@@ -70,6 +70,10 @@ interface ScopeFact {
   /** memalloc save/restore (checked for balance) vs provider or open-coded (context only). */
   origin: 'memalloc' | 'provider' | 'open-coded';
   onlyWhen?: string;
+  /** A scope carried in by the handle parameter N (callers must pass a live one unless `handleLive`). */
+  handleParam?: number;
+  /** A test on this path showed the handle is not NULL. */
+  handleLive?: boolean;
 }
 
 interface HeldFact extends HeldRef { key: string; cls: string; guardId?: number }
@@ -308,6 +312,8 @@ class FunctionAnalysis {
   private exitScopes: ExitScope[] = [];
   private handOffRestores: { index: number; param: number; kind: ScopeKind }[] = [];
   private releasesCallersLock = false;
+  /** Parameters that are transaction handles carrying a scope (src/model/reclaim.ts handleScope()). */
+  private handleParams = new Set<string>();
   private releasedUnheld: { cls: string; param?: number }[] = [];
   private exitHeld: { cls: string; atomic: boolean; reason: string; param?: number }[] = [];
 
@@ -342,6 +348,15 @@ class FunctionAnalysis {
     for (const s of this.options.entryScopes ?? []) {
       const id = -1_000_000 - entry.scopes.size;
       entry.scopes.set(id, { v: { id, kind: s.kind, opener: s.opener, rng: s.rng, cookie: s.cookie, origin: 'provider' }, must: true });
+    }
+    // A live transaction handle received as a parameter carries its provider's scope (spec §5
+    // rule of thumb (b)): in scope until a stop with that handle, or a NULL test says otherwise.
+    for (const [i, p] of this.facts.params.entries()) {
+      const hs = p.name ? this.model.handleScope(p.type, this.file) : undefined;
+      if (!hs) continue;
+      this.handleParams.add(p.name);
+      const id = -2_000_000 - i;
+      entry.scopes.set(id, { v: { id, kind: hs.kind, opener: p.name, rng: this.facts.nameRng, cookie: p.name, origin: 'provider', handleParam: i, ...(hs.onlyWhen ? { onlyWhen: hs.onlyWhen } : {}) }, must: true });
     }
     // The in-state of an op is the join of its predecessors' latest out-states (recomputed, not
     // accumulated, so that re-joining an unchanged predecessor never weakens path conditions).
@@ -470,6 +485,7 @@ class FunctionAnalysis {
       this.acquire(tryCall.call, target, tryCall.index);
     }
     this.narrowByVmallocTest(op.cond, t, f);
+    this.narrowByHandleTest(op.cond, t, f);
     // A condition with side effects cannot be tested again, but its two edges still tell paths
     // apart at the next join: it gets a literal of its own (drivers/md/md.c md_start_sync()).
     const lit = condLiteral(op.cond) ?? `@br${this.ops.indexOf(op)}`;
@@ -524,10 +540,50 @@ class FunctionAnalysis {
     return undefined;
   }
 
+  /**
+   * `if (tp)`, `if (!tp)`, `tp == NULL`, `tp != NULL` on a handle parameter: where it is NULL the
+   * handle's scope is gone (XFS passes tp == NULL on paths without a transaction); where it is not,
+   * the scope no longer depends on what callers pass.
+   */
+  private narrowByHandleTest(cond: Expr, t: State, f: State): void {
+    if (!this.handleParams.size) return;
+    const test = (e: Expr): { name: string; nullWhenTrue: boolean } | undefined => {
+      const isNull = (x: Expr): boolean => (x.k === 'id' && x.name === 'NULL') || (x.k === 'num' && x.value === 0) || (x.k === 'cast' && isNull(x.e));
+      if (e.k === 'id' && this.handleParams.has(e.name)) return { name: e.name, nullWhenTrue: false };
+      if (e.k === 'un' && e.op === '!') { const r = test(e.e); return r && { name: r.name, nullWhenTrue: !r.nullWhenTrue }; }
+      if (e.k === 'bin' && (e.op === '==' || e.op === '!=')) {
+        const [v, o] = e.l.k === 'id' && this.handleParams.has(e.l.name) ? [e.l, e.r] : [e.r, e.l];
+        if (v.k === 'id' && this.handleParams.has(v.name) && isNull(o)) return { name: v.name, nullWhenTrue: e.op === '==' };
+      }
+      return undefined;
+    };
+    const drop = (st: State, name: string) => {
+      for (const [id, x] of [...st.scopes]) if (x.v.cookie === name && id <= -2_000_000) st.scopes.delete(id);
+    };
+    const live = (st: State, name: string) => {
+      for (const [id, x] of [...st.scopes]) {
+        if (x.v.cookie !== name || x.v.handleParam === undefined || x.v.handleLive) continue;
+        st.scopes.set(id, { v: { ...x.v, handleLive: true }, must: x.must, cond: x.cond });
+      }
+    };
+    const whole = test(cond);
+    if (whole) {
+      drop(whole.nullWhenTrue ? t : f, whole.name);
+      live(whole.nullWhenTrue ? f : t, whole.name);
+      return;
+    }
+    // `tp && …` holds: tp is live; `!tp && …` holds: it is NULL; `tp || …` fails: NULL; `!tp || …` fails: live.
+    for (const c of conjuncts(cond, '&&')) { const r = test(c); if (r) (r.nullWhenTrue ? drop : live)(t, r.name); }
+    for (const c of conjuncts(cond, '||')) { const r = test(c); if (r) (r.nullWhenTrue ? live : drop)(f, r.name); }
+  }
+
   private context(s: State): ExecContext {
     const scopes = [...s.scopes.values()].sort((a, b) => a.v.id - b.v.id);
     const held = [...s.held.values()];
-    const ref = (f: ScopeFact): ScopeRef => (f.onlyWhen ? { kind: f.kind, opener: f.opener, rng: f.rng, cookie: f.cookie, onlyWhen: f.onlyWhen } : { kind: f.kind, opener: f.opener, rng: f.rng, cookie: f.cookie });
+    const ref = (f: ScopeFact): ScopeRef => ({
+      kind: f.kind, opener: f.opener, rng: f.rng, cookie: f.cookie,
+      ...(f.onlyWhen ? { onlyWhen: f.onlyWhen } : {}), ...(f.handleParam !== undefined ? { handleParam: f.handleParam } : {}), ...(f.handleLive ? { handleLive: true } : {}),
+    });
     const h = (f: HeldFact): HeldRef => ({ what: f.what, lock: f.lock, atomic: f.atomic, reason: f.reason, rng: f.rng });
     return {
       scopes: scopes.filter((x) => x.must).map((x) => ref(x.v)),
@@ -593,7 +649,7 @@ class FunctionAnalysis {
       const root = handleArg ? rootName(handleArg) : undefined;
       if (this.recording && root !== undefined && this.paramIndex.has(root)) this.handOffRestores.push({ index, param: this.paramIndex.get(root)!, kind: stop.kind });
       const open = [...s.scopes.values()].filter((x) => x.v.origin === 'provider' && x.v.id >= 0);
-      const match = open.find((x) => x.v.cookie === handle) ?? open[open.length - 1];
+      const match = [...s.scopes.values()].find((x) => x.v.origin === 'provider' && x.v.cookie === handle) ?? open[open.length - 1];
       if (match) s.scopes.delete(match.v.id);
       return;
     }
@@ -630,7 +686,7 @@ class FunctionAnalysis {
     const ctx = this.context(s);
     this.allocs.push({
       index, callee: c.callee, spec, gfpText, gfpRng, gfpImplied: implied, gfp,
-      effective: effectiveGfp(gfp, ctx.scopes.map((x) => x.kind), this.model), ctx, rng: c.r,
+      effective: effectiveGfp(gfp, ctx.scopes.filter((x) => x.handleParam === undefined || x.handleLive).map((x) => x.kind), this.model), ctx, rng: c.r,
     });
   }
 

@@ -20,6 +20,13 @@ export interface ScopeRef {
   via?: Witness[];
   /** The provider opens a scope only under this condition (ext4: when the journal is enabled). */
   onlyWhen?: string;
+  /**
+   * Carried in by the handle parameter N (`struct xfs_trans *tp`) and not tested for NULL on the
+   * way here: a scope only when every caller passes a live handle (the program stage decides).
+   */
+  handleParam?: number;
+  /** A NULL test on the way here showed the handle is live. */
+  handleLive?: boolean;
 }
 
 /** Something that makes the context atomic or holds a lock: spinlock, RCU, irqs off, mutex. */

@@ -7,6 +7,7 @@ import type { GfpTable } from './gfp-tables.js';
 import { guardClass, lockCall } from './locks.js';
 import type { Expr } from '../facts/expr.js';
 import { pfMemallocFlagKind, scopeCall, scopeProviders, type ScopeKind, type ScopeProvider } from './memalloc-scopes.js';
+import { handleScope, type HandleScope } from './reclaim.js';
 import { formatVersion, type KernelVersion } from './version.js';
 
 export interface Model {
@@ -25,6 +26,8 @@ export interface Model {
   providerStart(name: string): ScopeProvider | undefined;
   /** Provider stop functions by name. */
   providerStop(name: string): ScopeProvider | undefined;
+  /** The scope a live handle of this declared type carries in this file (src/model/reclaim.ts). */
+  handleScope(type: string, file: string): HandleScope | undefined;
 }
 
 export function createModel(version: KernelVersion, table: GfpTable): Model {
@@ -52,5 +55,6 @@ export function createModel(version: KernelVersion, table: GfpTable): Model {
     guardClass,
     providerStart: (name) => starts.get(name),
     providerStop: (name) => stops.get(name),
+    handleScope: (type, file) => handleScope(type, file, version),
   };
 }

@@ -352,3 +352,11 @@ export function isPureTest(name: string): boolean {
 export function isBranchHint(name: string): boolean {
   return BRANCH_HINTS.has(name);
 }
+
+/**
+ * How a message names what opened a scope: a call (`'memalloc_nofs_save()'`), or an open-coded
+ * write of the task flags (`'current->flags'`, spec §2.5), which is a field, not a function.
+ */
+export function describeOpener(opener: string): string {
+  return /^[A-Za-z_]\w*$/.test(opener) ? `'${opener}()'` : `'${opener}'`;
+}

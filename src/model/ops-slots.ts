@@ -22,8 +22,8 @@ const PROCESS_FILE = 'file_operations methods run in the calling task with no fi
  * device_remove() in the binding task or an async-probe worker, holding only device_lock()
  * (drivers/base/dd.c), a lock of driver binding that fs and block I/O reclaim never take.
  */
-const bound = (type: string, probe: string[]) => Object.fromEntries(probe.map((s) => [s, {
-  context: 'process', why: `'${s}' of struct ${type} runs in the binding task, holding only device_lock() (drivers/base/dd.c really_probe(), device_remove())`,
+const bound = (type: string, slots: string[]) => Object.fromEntries(slots.map((s, i) => [s, {
+  context: 'process', why: `'${s}' of struct ${type} runs in the binding task, holding only device_lock() (drivers/base/dd.c ${i === 0 ? 'really_probe()' : 'device_remove()'})`,
 } as SlotInfo]));
 
 /**
@@ -148,9 +148,25 @@ const SLOTS: Readonly<Record<string, Readonly<Record<string, SlotInfo>>>> = {
   ),
 };
 
+/**
+ * Functions handed to a kernel API as a callback argument, recorded under the pseudo-struct
+ * `callback` with the API's name as the slot: which argument, and the context the API calls it in.
+ * Mounting: get_tree_bdev()/get_tree_nodev()/get_tree_single()/get_tree_keyed() and (6.1)
+ * mount_bdev()/mount_nodev() call fill_super on a new superblock with only its s_umount held for
+ * write (fs/super.c), which super_cache_scan() merely trylocks.
+ */
+export const CALLBACK_ARGS: Readonly<Record<string, { arg: number } & SlotInfo>> = Object.fromEntries(
+  [['get_tree_bdev', 1], ['get_tree_nodev', 1], ['get_tree_single', 1], ['get_tree_keyed', 1], ['mount_bdev', 4], ['mount_nodev', 3]].map(([api, arg]) => [api as string, {
+    arg: arg as number, context: 'process' as const,
+    why: `'${api as string}()' calls its fill_super callback on a new superblock holding only its s_umount, which reclaim only trylocks (fs/super.c)`,
+  }]),
+);
+export const CALLBACK_SLOT_TYPE = 'callback';
+
 /** The context of a function stored in `slot` of a `struct structType` initializer. */
 export function slotContext(structType: string | undefined, slot: string | undefined): SlotInfo | undefined {
   if (!structType || !slot) return undefined;
+  if (structType === CALLBACK_SLOT_TYPE) return Object.hasOwn(CALLBACK_ARGS, slot) ? CALLBACK_ARGS[slot] : undefined;
   return SLOTS[structType]?.[slot];
 }
 
@@ -174,5 +190,8 @@ export const STORAGE_CODE = /^(?:.*\/)?(fs|mm|block|drivers\/(md|block|scsi|nvme
  */
 export const RECLAIM_PATH_NAME = /writepage|writeback|shrink|evict|reclaim|_wb_|flush_work|swap_/;
 
-/** Types of a live transaction or journal handle: holding one is a reason for NOFS (spec §5). */
-export const TRANSACTION_HANDLE_TYPE = /\b(handle_t|struct\s+(btrfs_trans_handle|xfs_trans|jbd2_journal_handle|bch_fs_trans|btree_trans))\s*\*/;
+/**
+ * Types of a live transaction or journal handle: holding one is a reason for NOFS (spec §5).
+ * reiserfs (6.1, 6.12): journal_begin() opens no memalloc scope (fs/reiserfs/journal.c).
+ */
+export const TRANSACTION_HANDLE_TYPE = /\b(handle_t|struct\s+(btrfs_trans_handle|xfs_trans|jbd2_journal_handle|bch_fs_trans|btree_trans|reiserfs_transaction_handle))\s*\*/;

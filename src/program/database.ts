@@ -19,7 +19,7 @@
  * - inferred(kind, key, value, origin): allocator wrappers, scope providers and closers, lock
  *   wrappers, each with its defining file; aliases(name, expr, origin): GFP macro aliases;
  * - contexts(file, name, line, ctx), special(key, summary), shadows(key), global_count(name, n):
- *   the whole-program answers rules get (`calledIn`, `summaryOf`), valid while meta.results = 1.
+ *   the whole-program answers rules get (`calledIn`, `summaryOf`, `reclaim` in meta), valid while meta.results = 1.
  *
  * A database that cannot be opened, fails `PRAGMA quick_check`, or has another schema version is
  * deleted and rebuilt, never trusted. `--no-cache` never opens it.
@@ -32,7 +32,8 @@ import type { Expr } from '../syntax/expr.js';
 import { MODEL_VERSION } from '../model/index.js';
 import { displayPath } from './discover.js';
 import type { ViewData } from './global-view.js';
-import type { CalledContext, FunctionSummary, ProgramView } from './program-view.js';
+import { reclaimEntry, RECLAIM_ENTRIES } from '../model/reclaim.js';
+import type { CalledContext, FunctionSummary, ProgramView, ReclaimReach } from './program-view.js';
 import { Inferred, type FileSummaryRecord, type FnSummaryRecord } from './program.js';
 import { fileURLToPath } from 'node:url';
 
@@ -310,6 +311,15 @@ export class ProgramDb {
     const special = this.db.prepare('SELECT summary FROM special WHERE key = ?');
     const shadow = this.db.prepare('SELECT 1 FROM shadows WHERE key = ?');
     const count = this.db.prepare('SELECT n FROM global_count WHERE name = ?');
+    // What reclaim reaches is one answer for the whole tree (verdicts.ts): read once, when asked.
+    let reach: { value: ReclaimReach | undefined } | undefined;
+    const reclaim = (): ReclaimReach | undefined => {
+      if (!reach) {
+        const row = this.db.prepare("SELECT value FROM meta WHERE key = 'reclaim'").get() as { value: string } | undefined;
+        reach = { value: row ? this.paths.parse<ReclaimReach>(row.value) : undefined };
+      }
+      return reach.value;
+    };
     const calledAt = (file: string, name: string, line: number): CalledContext | undefined => {
       const row = ctx.get(this.paths.toRoot(file), name, line) as { ctx: string } | undefined;
       this.reads.contexts++;
@@ -323,6 +333,7 @@ export class ProgramDb {
     return {
       calledIn: (fn) => calledAt(fn.file, fn.name, fn.facts.nameRng[0]),
       calledAt,
+      reclaim,
       summaryOf: (callee, fromFile) => {
         const local = `${this.paths.toRoot(fromFile)}\0${callee}`;
         const own = specialOf(local);
@@ -338,7 +349,8 @@ export class ProgramDb {
    * The stored summaries a check of `focus` (display paths; their own records come from the
    * check) depends on: the callers of their functions, transitively (calling contexts), their
    * callees, transitively, with every definition of each callee name (may-sleep summaries), and
-   * the file-level facts that mention any of those functions (ops tables, exports, work). As
+   * the file-level facts that mention any of those functions (ops tables, exports, work), and the
+   * reclaim entry points of the tree with their callees (what reclaim reaches). As
    * records for buildGlobalView() with `focus`: the rest of a tree takes no part.
    */
   closure(focus: readonly FileSummaryRecord[]): FileSummaryRecord[] {
@@ -396,9 +408,30 @@ export class ProgramDb {
         for (const d of resolveFrom(fn.name, row.file)) load(d);
       }
     }
+    // What reclaim reaches is a question about the whole tree (verdicts.ts): the functions stored
+    // in a reclaim entry slot (src/model/reclaim.ts), with the files storing them, and their
+    // callees below.
+    const reclaimFiles = new Set<string>();
+    const reclaimSeeds: Fn[] = [];
+    const slotted = this.db.prepare('SELECT path, facts FROM files WHERE instr(facts, ?) > 0');
+    for (const slot of new Set(RECLAIM_ENTRIES.map((e) => e.slot))) {
+      for (const row of slotted.all(`"slot":"${slot}"`) as { path: string; facts: string }[]) {
+        if (focusRoot.has(row.path)) continue;
+        const facts = JSON.parse(row.facts) as FileFactsRow;
+        this.reads.files++;
+        for (const a of facts.addressTaken) {
+          if (!reclaimEntry(a.structType, a.slot)) continue;
+          reclaimFiles.add(row.path);
+          for (const d of resolveFrom(a.name, row.path)) {
+            const fn = load(d);
+            if (fn) reclaimSeeds.push({ file: d.file, fn });
+          }
+        }
+      }
+    }
     // Down: every definition a call may resolve to, transitively.
     const downSeen = new Set<string>();
-    const down: Fn[] = [...focusFns];
+    const down: Fn[] = [...focusFns, ...reclaimSeeds];
     while (down.length) {
       const { file, fn } = down.pop()!;
       for (const c of fn.calls) {
@@ -412,7 +445,7 @@ export class ProgramDb {
       }
     }
     // File-level facts: of the files holding these functions, and of files mentioning their names.
-    const files = new Set<string>(fileOf.values());
+    const files = new Set<string>([...fileOf.values(), ...reclaimFiles]);
     const refs = this.db.prepare('SELECT file FROM refs WHERE name = ?');
     const names = new Set<string>([...fnById.values()].map((f) => f.name));
     for (const n of names) for (const r of refs.all(n) as { file: string }[]) if (!focusRoot.has(r.file)) files.add(r.file);
@@ -586,6 +619,8 @@ export class ProgramDb {
       for (const k of view.shadows) sh.run(P.keyToRoot(k));
       const gc = this.db.prepare('INSERT OR REPLACE INTO global_count VALUES (?, ?)');
       for (const [n, c] of view.globalCount) gc.run(n, c);
+      if (view.reclaim) this.db.prepare("INSERT OR REPLACE INTO meta VALUES ('reclaim', ?)").run(P.stringify(view.reclaim));
+      else this.db.prepare("DELETE FROM meta WHERE key = 'reclaim'").run();
       this.db.prepare("UPDATE meta SET value = '1' WHERE key = 'results'").run();
     });
     tx.immediate();

@@ -9,12 +9,13 @@
  * Records are consumed one at a time, so a caller may stream them from disk.
  */
 import type { Witness } from '../function/view.js';
-import type { ScopeKind } from '../model/memalloc-scopes.js';
+import { describeOpener, type ScopeKind } from '../model/memalloc-scopes.js';
 import { slotContext, WORK_SLOT_TYPE } from '../model/ops-slots.js';
 import { workEntry, type QueueKind, type WorkFacts } from '../model/workqueues.js';
 import type { Rng } from '../syntax/facts.js';
-import type { CalledContext, FunctionSummary, GfpCaller, ProgramView } from './program-view.js';
-import type { FileSummaryRecord, GfpPassSummary, Inferred, SiteSummary } from './program.js';
+import { reclaimEntry } from '../model/reclaim.js';
+import type { CalledContext, FunctionSummary, GfpCaller, ProgramView, ReclaimReach } from './program-view.js';
+import type { FileSummaryRecord, FnSummaryRecord, GfpPassSummary, Inferred, SiteSummary } from './program.js';
 
 /** Longest witness chain followed (calls), and rounds of the least fixpoints. */
 export const MAX_CHAIN = 8;
@@ -63,12 +64,13 @@ const RELEASES_LOCKS = 8;
 const EXPORTED = 16;
 const UNKNOWN_CALLERS = 32;
 const WRITES_TASK_FLAGS = 64;
+const NOFS_SITES = 128;
 // Call-site flags.
 const SITE_PRECISE = 1;
 const SITE_ALWAYS = 2;
 
 /** What few call sites carry beyond place and flags (scopes, locks, atomic sections). */
-type SiteExtra = Pick<SiteSummary, 'scopes' | 'mayScope' | 'held' | 'atomic'>;
+type SiteExtra = Pick<SiteSummary, 'scopes' | 'mayScope' | 'held' | 'atomic' | 'locks' | 'nullArgs'>;
 type Slot = { structType?: string; slot?: string };
 
 /** The call graph of a run: functions 0…n-1 in the order their records came, sites likewise. */
@@ -84,6 +86,8 @@ class Graph {
   fnSiteStart!: Int32Array;
   readonly sleeps = new Map<number, Witness>();
   readonly transaction = new Map<number, string>();
+  readonly takes = new Map<number, NonNullable<FnSummaryRecord['takes']>>();
+  readonly begins = new Map<number, NonNullable<FnSummaryRecord['begins']>>();
   readonly slots = new Map<number, Slot[]>();
   // Per call site.
   siteFn!: Int32Array;
@@ -162,7 +166,9 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
       fnFile.push(file);
       fnName.push(name);
       for (const x of fn.nameRng) fnRng.push(x);
-      fnFlags.push((fn.isStatic ? STATIC : 0) | (fn.precise ? PRECISE : 0) | (fn.allocates ? ALLOCATES : 0) | (fn.releasesLocks ? RELEASES_LOCKS : 0) | (fn.writesTaskFlags ? WRITES_TASK_FLAGS : 0));
+      fnFlags.push((fn.isStatic ? STATIC : 0) | (fn.precise ? PRECISE : 0) | (fn.allocates ? ALLOCATES : 0) | (fn.releasesLocks ? RELEASES_LOCKS : 0) | (fn.writesTaskFlags ? WRITES_TASK_FLAGS : 0) | (fn.nofs ? NOFS_SITES : 0));
+      if (fn.takes) g.takes.set(f, fn.takes);
+      if (fn.begins) g.begins.set(f, fn.begins);
       fnSiteStart.push(siteFn.length);
       if (fn.sleeps) g.sleeps.set(f, fn.sleeps);
       if (fn.gfpParams) g.gfpParams.set(f, fn.gfpParams);
@@ -186,8 +192,10 @@ function buildGraph(files: Iterable<FileSummaryRecord>): Graph {
         siteLine.push(c.line);
         siteCol.push(c.col);
         siteFlags.push((c.precise ? SITE_PRECISE : 0) | (c.always ? SITE_ALWAYS : 0));
-        if (c.scopes || c.mayScope || c.held || c.atomic) {
+        if (c.scopes || c.mayScope || c.held || c.atomic || c.locks || c.nullArgs) {
           const x: SiteExtra = {};
+          if (c.locks) x.locks = c.locks;
+          if (c.nullArgs) x.nullArgs = c.nullArgs;
           if (c.scopes) x.scopes = c.scopes;
           if (c.mayScope) x.mayScope = c.mayScope;
           if (c.held) x.held = c.held;
@@ -386,6 +394,8 @@ export interface ViewData {
   shadows: string[];
   /** How many global definitions a name with a summary has (a call resolves only to a unique one). */
   globalCount: [string, number][];
+  /** What reclaim can reach in the run's filesystems (absent in views stored by older runs). */
+  reclaim?: ReclaimReach;
 }
 
 /**
@@ -441,7 +451,7 @@ export function globalViewData(files: Iterable<FileSummaryRecord>, inferred?: In
     if (g.isLocal(f)) shadows.add(`${g.file(f)}\0${name}`);
     else globalCount.set(name, (globalCount.get(name) ?? 0) + 1);
   }
-  return { called, special: [...special], shadows: [...shadows], globalCount: [...globalCount] };
+  return { called, special: [...special], shadows: [...shadows], globalCount: [...globalCount], reclaim: reclaimReach(g) };
 }
 
 /** The rules' interface over the view's data. */
@@ -451,6 +461,7 @@ export function viewFromData(data: ViewData): ProgramView {
   const shadows = new Set(data.shadows);
   const globalCount = new Map(data.globalCount);
   return {
+    reclaim: () => data.reclaim,
     calledIn: (fn) => called.get(nodeKey(fn.file, fn.name, fn.facts.nameRng[0])),
     calledAt: (file, name, line) => called.get(nodeKey(file, name, line)),
     summaryOf(callee, fromFile) {
@@ -509,7 +520,7 @@ function propagateContexts(g: Graph, active: Int32Array, wanted: (f: number) => 
           if (d) {
             wit.set(f, [
               g.siteWitness(site, `'${g.name(caller)}()' calls '${g.name(f)}()' inside the ${d.kind} scope`),
-              { file: g.file(caller), rng: d.rng, note: `'${d.opener}()' opens the ${d.kind} scope here` },
+              { file: g.file(caller), rng: d.rng, note: `${describeOpener(d.opener)} opens the ${d.kind} scope here` },
             ]);
             frontier = true;
             break;
@@ -582,7 +593,7 @@ function propagateContexts(g: Graph, active: Int32Array, wanted: (f: number) => 
     const t = g.transaction.get(caller);
     if (t) return `'${g.name(caller)}()' holds a transaction handle ${t}`;
     const s = g.extra.get(site)?.mayScope;
-    return s ? `'${g.name(caller)}()' calls it inside the ${s.kind} scope of '${s.opener}()' on some path` : undefined;
+    return s ? `'${g.name(caller)}()' calls it inside the ${s.kind} scope of ${describeOpener(s.opener)} on some path` : undefined;
   });
 
   // Reached, directly or through callers, from an ops slot that runs in reclaim or writeback or
@@ -644,6 +655,7 @@ function propagateContexts(g: Graph, active: Int32Array, wanted: (f: number) => 
     if (reclaim) ctx.reclaimSlot = reclaim;
     const proc = g.slots.get(f)?.map((s) => slotContext(s.structType, s.slot)).find((i) => i?.context === 'process');
     if (proc) ctx.processSlot = [{ file: g.file(f), rng: g.nameRng(f), note: proc.why }];
+    if (g.has(f, NOFS_SITES)) callerFacts(g, f, ctx);
     out.set(f, ctx);
   }
   return out;
@@ -681,4 +693,108 @@ function maySleepSummaries(g: Graph, active: Int32Array): Map<number, Witness[]>
     }
   }
   return out;
+}
+
+/** Callers visited per function when gathering what its caller chains hold. */
+const MAX_CALLERS_VISITED = 400;
+
+/**
+ * For a function with NOFS/NOIO sites: every known caller, the arguments callers pass as NULL,
+ * the sleeping locks some caller chain holds at the call (by class, with the chain), and the
+ * entry points it is reached from, walking callers breadth-first up to MAX_CHAIN calls.
+ */
+function callerFacts(g: Graph, f: number, ctx: CalledContext): void {
+  ctx.callersKnown = !g.has(f, UNKNOWN_CALLERS) && g.callerCount(f) > 0;
+  const all: Witness[] = [];
+  const nulls = new Set<number>();
+  for (let k = g.callerStart[f]; k < g.callerStart[f + 1]; k++) {
+    const site = g.callerSite[k];
+    if (all.length < 20) all.push(g.siteWitness(site, `'${g.name(g.siteFn[site])}()' calls '${g.name(f)}()' here`));
+    for (const i of g.extra.get(site)?.nullArgs ?? []) nulls.add(i);
+  }
+  if (all.length) ctx.allCallerSites = all;
+  if (nulls.size) ctx.nullArgs = [...nulls].sort((a, b) => a - b);
+  const locks = new Map<string, { cls: string; lock: string; via: Witness[] }>();
+  const entries: Witness[] = [];
+  const chainOf = new Map<number, Witness[]>([[f, []]]);
+  const queue = [f];
+  for (let qi = 0; qi < queue.length && chainOf.size < MAX_CALLERS_VISITED; qi++) {
+    const cur = queue[qi];
+    const below = chainOf.get(cur)!;
+    if (g.callerCount(cur) === 0 && cur !== f && entries.length < 5) {
+      entries.push({ file: g.file(cur), rng: g.nameRng(cur), note: `'${g.name(cur)}()' is the entry point of this chain${g.has(cur, UNKNOWN_CALLERS) ? ' (called from outside the scanned code)' : ''}` });
+    }
+    if (!ctx.hiddenCaller && g.has(cur, UNKNOWN_CALLERS)) {
+      const why = g.has(cur, EXPORTED) ? 'is exported' : g.slots.has(cur) ? 'has its address taken where gfplint cannot follow it' : 'is never called in the scanned code';
+      ctx.hiddenCaller = { file: g.file(cur), rng: g.nameRng(cur), note: `'${g.name(cur)}()' ${why}${cur === f ? '' : `, and calls lead from it to '${g.name(f)}()'`}` };
+    }
+    if (below.length >= MAX_CHAIN) continue;
+    for (let k = g.callerStart[cur]; k < g.callerStart[cur + 1]; k++) {
+      const site = g.callerSite[k];
+      const caller = g.siteFn[site];
+      // A call inside a NOFS/NOIO scope: whatever is held above it cannot recurse through reclaim.
+      if (g.extra.get(site)?.scopes?.some((x) => x.kind === 'nofs' || x.kind === 'noio')) continue;
+      const step = [g.siteWitness(site, `'${g.name(caller)}()' calls '${g.name(cur)}()'`), ...below];
+      const b = g.begins.get(caller);
+      if (b && !b.scope && !ctx.callerBegins) {
+        ctx.callerBegins = [g.siteWitness(site, `'${g.name(caller)}()' calls '${g.name(cur)}()' and begins a transaction with '${b.what}()' (line ${b.line + 1})`), ...below];
+      }
+      for (const l of g.extra.get(site)?.locks ?? []) {
+        if (!locks.has(l.cls)) locks.set(l.cls, { cls: l.cls, lock: l.lock, via: [g.siteWitness(site, `'${g.name(caller)}()' calls '${g.name(cur)}()' holding '${l.lock}' (${l.what}())`), ...below] });
+      }
+      if (chainOf.has(caller)) continue;
+      chainOf.set(caller, step);
+      queue.push(caller);
+    }
+  }
+  if (locks.size) ctx.callerLocks = [...locks.values()];
+  if (entries.length) ctx.entryPoints = entries;
+}
+
+/** Calls followed down from a reclaim entry point. */
+const RECLAIM_DEPTH = 6;
+
+/**
+ * What direct reclaim can reach (reclaim-reach.md §1–§4): from every function stored in a reclaim
+ * slot (src/model/reclaim.ts), down the resolved calls, the sleeping locks taken (by class) and
+ * the transaction begins, each with its chain from the entry.
+ */
+function reclaimReach(g: Graph): ReclaimReach {
+  const chain = new Map<number, Witness[]>();
+  const queue: number[] = [];
+  const entries: Witness[] = [];
+  const filesystems = new Set<string>();
+  for (const [f, slots] of g.slots) {
+    const e = slots.map((s) => reclaimEntry(s.structType, s.slot)).find((x) => x !== undefined);
+    if (!e) continue;
+    const w: Witness = { file: g.file(f), rng: g.nameRng(f), note: `'${g.name(f)}()' is the '${e.slot}' of a struct ${e.structType}: ${e.why}` };
+    chain.set(f, [w]);
+    queue.push(f);
+    entries.push(w);
+    const dir = /^(?:.*\/)?(fs\/[^/]+|mm|drivers\/[^/]+|net\/[^/]+)\//.exec(g.file(f));
+    if (dir) filesystems.add(dir[1]);
+  }
+  const entryCount = queue.length;
+  // Independent of the order records came in (a scan of a few files against the stored tree).
+  entries.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.rng[0] - b.rng[0]));
+  entries.splice(10);
+  const takes = new Map<string, Witness[]>();
+  let begins: Witness[] | undefined;
+  for (let qi = 0; qi < queue.length; qi++) {
+    const f = queue[qi];
+    const here = chain.get(f)!;
+    for (const t of g.takes.get(f) ?? []) {
+      if (!takes.has(t.cls)) takes.set(t.cls, [...here, { file: g.file(f), rng: [t.line, 0, t.line, 0], note: `'${g.name(f)}()' takes '${t.cls}' with '${t.what}()'` }]);
+    }
+    const b = g.begins.get(f);
+    if (b && !begins) begins = [...here, { file: g.file(f), rng: [b.line, 0, b.line, 0], note: `'${g.name(f)}()' begins a transaction with '${b.what}()'` }];
+    if (here.length > RECLAIM_DEPTH) continue;
+    for (let s = g.fnSiteStart[f]; s < g.fnSiteStart[f + 1]; s++) {
+      const to = g.siteTarget[s];
+      if (to < 0 || chain.has(to)) continue;
+      chain.set(to, [...here, g.siteWitness(s, `'${g.name(f)}()' calls '${g.name(to)}()'`)]);
+      queue.push(to);
+    }
+  }
+  return { entryCount, entries, filesystems: [...filesystems].sort(), takes: [...takes].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)), ...(begins ? { begins } : {}) };
 }

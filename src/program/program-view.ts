@@ -30,6 +30,20 @@ export interface CalledContext {
   callerSites?: Witness[];
   /** What known callers pass in each gfp_t parameter, up the call chains (absent when none is known). */
   gfpCallers?: { param: number; passes: GfpCaller[] }[];
+  /** Every known call site (up to 20), for evidence that rests on every caller. */
+  allCallerSites?: Witness[];
+  /** The function's own callers are all known (it is not exported, nor called through an unknown pointer). */
+  callersKnown?: boolean;
+  /** Argument positions some known caller passes as a NULL literal (a handle parameter there is not live). */
+  nullArgs?: number[];
+  /** Sleeping locks held by some caller chain at the call, by class (src/model/reclaim.ts lockClassOf()). */
+  callerLocks?: { cls: string; lock: string; via: Witness[] }[];
+  /** Some caller begins a transaction that is no memalloc scope (btrfs, gfs2), with the chain. */
+  callerBegins?: Witness[];
+  /** A function on some caller chain whose own callers are not known (exported, address taken, never called), for evidence. */
+  hiddenCaller?: Witness;
+  /** The entry points the function is reached from (callers without callers of their own), up to five. */
+  entryPoints?: Witness[];
 }
 
 /** A mask a caller writes that reaches a function's gfp_t parameter, through a chain of calls passing it on. */
@@ -44,6 +58,21 @@ export interface GfpCaller {
   masks: number[];
   /** The calls from the writer down to the function. */
   chain: Witness[];
+}
+
+/**
+ * What direct reclaim can reach in the filesystems of the run (reclaim-reach.md §1–§4): the reclaim
+ * entry points found (ops slots of src/model/reclaim.ts), the sleeping locks they may take by
+ * class, and whether one may begin a transaction, each with the chain from its entry point.
+ */
+export interface ReclaimReach {
+  entryCount: number;
+  /** A few entries, for evidence. */
+  entries: Witness[];
+  /** Directories of the entries (`fs/ext4`): the filesystems whose reclaim paths were checked. */
+  filesystems: string[];
+  takes: [string, Witness[]][];
+  begins?: Witness[];
 }
 
 export interface FunctionSummary {
@@ -66,6 +95,8 @@ export interface ProgramView {
   calledAt?(file: string, name: string, line: number): CalledContext | undefined;
   /** The summary of a callee as seen from a call in `from`'s file. */
   summaryOf(callee: string, fromFile: string): FunctionSummary | undefined;
+  /** What direct reclaim can reach in the run's filesystems; undefined without a whole-program stage. */
+  reclaim?(): ReclaimReach | undefined;
   /** Context at the call site, for witnesses. */
   contextAt?(fn: FunctionView, callIndex: number): ExecContext | undefined;
 }

@@ -12,8 +12,10 @@ import type { Model } from '../model/context.js';
 import { evalGfp, maySleep, mustAll, type GfpValue } from '../model/gfp.js';
 import { looksLikeRelease, mayBeUnlockHelper, type LockCall } from '../model/locks.js';
 import type { ScopeKind, ScopeProvider } from '../model/memalloc-scopes.js';
-import { TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
-import { identifiersOf, type Expr } from '../syntax/expr.js';
+import { CALLBACK_ARGS, CALLBACK_SLOT_TYPE, TRANSACTION_HANDLE_TYPE } from '../model/ops-slots.js';
+import { lockClass, TRANSACTION_BEGINS } from '../model/reclaim.js';
+import { exprKey, identifiersOf, type Expr } from '../syntax/expr.js';
+import { isNofsSite } from './verdicts.js';
 import { workCallFacts, workqueueAllocFact, type WorkFacts } from '../model/workqueues.js';
 import type { FileFacts, Rng } from '../syntax/facts.js';
 import { buildGlobalView } from './global-view.js';
@@ -247,6 +249,10 @@ export interface SiteSummary {
   held?: { what: string; lock: string };
   /** An atomic section on some path, by its reason. */
   atomic?: string;
+  /** Sleeping locks held on some path to the call, by class (src/model/reclaim.ts lockClassOf()), with the call that took each. */
+  locks?: { cls: string; what: string; lock: string }[];
+  /** Arguments passed as a NULL literal (a handle parameter of the callee is then not live). */
+  nullArgs?: number[];
 }
 
 /** What the whole-program stage keeps of a function: small enough for every function of a tree. */
@@ -264,6 +270,12 @@ export interface FnSummaryRecord {
   sleeps?: Witness;
   /** It has allocation sites: rules ask for its calling contexts. */
   allocates: boolean;
+  /** It has GFP_NOFS/GFP_NOIO sites: the verdicts ask what its callers hold (src/program/verdicts.ts). */
+  nofs?: boolean;
+  /** Sleeping locks it takes itself (no trylocks), by class: what a reclaim entry reaching it waits for. */
+  takes?: { cls: string; line: number; what: string }[];
+  /** A transaction begin it calls (src/model/reclaim.ts TRANSACTION_BEGINS), with its line; `scope` when the begin is a scope provider too. */
+  begins?: { what: string; line: number; scope: boolean };
   calls: SiteSummary[];
   /** It writes PF_MEMALLOC* task flags by hand: scope-open-coded asks for its callers. */
   writesTaskFlags?: true;
@@ -322,12 +334,19 @@ export function summarizeFiles(files: { path: string; facts: FileFacts }[], view
     const fviews = byFile.get(f.path) ?? [];
     const model = modelFor(f.path);
     const valueUses = new Set<string>();
+    const callbacks: FileSummaryRecord['addressTaken'] = [];
     const work: WorkFacts = { inits: [], queues: [], allocs: [] };
     for (const v of fviews) {
       for (const c of v.facts.calls) {
         // A work function handed to INIT_WORK() is called by the workqueue, whose context the
         // program stage works out from the queues: not an unknown caller.
-        const { registered } = c.indirect ? {} : workCallFacts(c, work);
+        let { registered } = c.indirect ? {} : workCallFacts(c, work);
+        // A callback handed to an API whose calling context the model knows (fill_super).
+        const cb = !c.indirect && Object.hasOwn(CALLBACK_ARGS, c.callee) ? c.args[CALLBACK_ARGS[c.callee].arg] : undefined;
+        if (cb?.k === 'id') {
+          callbacks.push({ name: cb.name, structType: CALLBACK_SLOT_TYPE, slot: c.callee });
+          registered = cb.name;
+        }
         for (const a of c.args) valueName(a, valueUses, registered);
       }
       for (const op of v.facts.ops) {
@@ -340,7 +359,7 @@ export function summarizeFiles(files: { path: string; facts: FileFacts }[], view
     return {
       path: f.path,
       exported: f.facts.exported,
-      addressTaken: f.facts.addressTaken.map((a) => ({ name: a.name, structType: a.structType, slot: a.slot })),
+      addressTaken: [...f.facts.addressTaken.map((a) => ({ name: a.name, structType: a.structType, slot: a.slot })), ...callbacks],
       valueUses: [...valueUses],
       ...(hasWork ? { work } : {}),
       functions: fviews.map((v) => summarizeFunction(v, model)),
@@ -363,12 +382,14 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
     }
     return everyPath.has(callIndex);
   };
+  const locals = new Set([...v.facts.params, ...v.facts.locals].map((p) => p.name));
+  const isLocal = (n: string) => locals.has(n);
   const calls: SiteSummary[] = [];
   for (const site of v.calls) {
     if (site.call.indirect || isModelApi(model, site.call.callee)) continue;
     const r = site.call.r;
     const s: SiteSummary = { callee: site.call.callee, index: site.index, line: r[0], col: r[1], precise: site.ctx.precise, always: always(site.index) };
-    const must = site.ctx.scopes.filter((x) => !x.onlyWhen);
+    const must = site.ctx.scopes.filter((x) => !x.onlyWhen && (x.handleParam === undefined || x.handleLive));
     if (must.length) s.scopes = must.map((x) => ({ kind: x.kind, opener: x.opener, rng: x.rng }));
     const ms = site.ctx.mayScopes[0];
     if (ms) s.mayScope = { kind: ms.kind, opener: ms.opener };
@@ -376,6 +397,11 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
     if (h) s.held = { what: h.what, lock: h.lock };
     const at = site.ctx.mayHeld.find((x) => x.atomic);
     if (at) s.atomic = at.reason;
+    // Locks held inside a NOFS/NOIO scope are no reclaim hazard on that path (rule 2 before rule 5).
+    const sleeping = must.some((x) => x.kind === 'nofs' || x.kind === 'noio') ? [] : site.ctx.mayHeld.filter((x) => !x.atomic && x.lock);
+    if (sleeping.length) s.locks = sleeping.map((x) => ({ cls: lockClass(x.lock, x.what, isLocal), what: x.what, lock: x.lock }));
+    const nulls = site.call.args.flatMap((a, i) => ((a.k === 'id' && a.name === 'NULL') || (a.k === 'num' && a.value === 0) ? [i] : []));
+    if (nulls.length) s.nullArgs = nulls;
     calls.push(s);
   }
   const out: FnSummaryRecord = {
@@ -389,6 +415,18 @@ function summarizeFunction(v: FunctionView, model: Model): FnSummaryRecord {
   if (v.gfpParams.length && v.allocations.some((a) => a.gfp.kind === 'known')) out.constantMask = true;
   const passes = gfpPasses(v, model);
   if (passes.length) out.gfpPasses = passes;
+  const takes: NonNullable<FnSummaryRecord['takes']> = [];
+  for (const c of v.facts.calls) {
+    const l = c.indirect ? undefined : model.lockCall(c.callee);
+    if (!l || l.atomic || l.lockArg === null || l.op === 'release' || /trylock/.test(c.callee)) continue;
+    const arg = c.args[l.lockArg];
+    const cls = arg && lockClass(exprKey(arg), c.callee, isLocal);
+    if (cls && !takes.some((t) => t.cls === cls)) takes.push({ cls, line: c.r[0], what: c.callee });
+  }
+  if (takes.length) out.takes = takes;
+  const begin = v.facts.calls.find((c) => !c.indirect && TRANSACTION_BEGINS.has(c.callee));
+  if (begin) out.begins = { what: begin.callee, line: begin.r[0], scope: model.providerStart(begin.callee) !== undefined };
+  if (v.allocations.some((a) => isNofsSite(model, a))) out.nofs = true;
   const t = [...v.facts.params, ...v.facts.locals].find((p) => TRANSACTION_HANDLE_TYPE.test(p.type));
   if (t) out.transaction = `'${t.name}' (${t.type.trim()})`;
   const blocking = (g: GfpValue) => mustAll(g, (m) => maySleep(m, model.table));

@@ -7,6 +7,7 @@ import { describeGfp } from '../engine/rule-helpers.js';
 import type { ExecContext, FunctionView, HeldRef, ScopeRef } from '../function/view.js';
 import type { Model } from '../model/context.js';
 import type { Program } from '../program/program.js';
+import { siteVerdicts } from '../program/verdicts.js';
 import type { Rng } from '../syntax/facts.js';
 import { escapeForTerminal } from './text.js';
 
@@ -149,16 +150,16 @@ export function functionFactsJson(fn: FunctionView, model: Model): Record<string
 }
 
 export function formatFactsJson(file: string, model: Model, fns: readonly FunctionView[], program?: Program): string {
-  return JSON.stringify({ file, kernelVersion: model.versionText, functions: fns.map((f) => ({ ...functionFactsJson(f, model), ...(program ? { program: programFacts(f, program) } : {}) })) }, null, 2) + '\n';
+  return JSON.stringify({ file, kernelVersion: model.versionText, functions: fns.map((f) => ({ ...functionFactsJson(f, model), ...(program ? { program: programFacts(f, program, model) } : {}) })) }, null, 2) + '\n';
 }
 
 export function formatFactsText(file: string, model: Model, fns: readonly FunctionView[], program?: Program): string {
   const head = escapeForTerminal(`${file}: ${fns.length} function${fns.length === 1 ? '' : 's'}, kernel ${model.versionText}, GFP table ${model.table.source}`) + '\n';
-  return [head, ...fns.map((f) => formatFunctionFacts(f, model) + (program ? programLines(f, program) : ''))].join('\n');
+  return [head, ...fns.map((f) => formatFunctionFacts(f, model) + (program ? programLines(f, program, model) : ''))].join('\n');
 }
 
 /** What the whole-program stage inferred about a function and the contexts it is called in. */
-export function programFacts(fn: FunctionView, program: Program): Record<string, unknown> {
+export function programFacts(fn: FunctionView, program: Program, model?: Model): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const provider = program.inferred.providers.find((p) => p.start === fn.name);
   if (provider) out.scopeProvider = { kind: provider.kind, handle: provider.handleParam === 'return' ? 'return value' : `parameter ${(provider.handleParam ?? 0) + 1}`, evidence: provider.note };
@@ -180,11 +181,16 @@ export function programFacts(fn: FunctionView, program: Program): Record<string,
       ...(called.processSlot ? { processEntryPoint: called.processSlot.map((w) => `${w.file}:${w.rng[0] + 1}: ${w.note}`) } : {}),
     };
   }
+  // The verdict of each GFP_NOFS/GFP_NOIO site (issue 15), as the JSON report's `sites` carries it.
+  const verdicts = model ? siteVerdicts(fn, model, program.view) : [];
+  if (verdicts.length) {
+    out.nofsSites = verdicts.map((v) => ({ line: v.alloc.gfpRng[0] + 1, written: v.alloc.gfpText, verdict: v.verdict, evidence: v.evidence, related: v.related.map((w) => `${w.file}:${w.rng[0] + 1}: ${w.note}`) }));
+  }
   return out;
 }
 
-function programLines(fn: FunctionView, program: Program): string {
-  const facts = programFacts(fn, program);
+function programLines(fn: FunctionView, program: Program, model: Model): string {
+  const facts = programFacts(fn, program, model);
   if (!Object.keys(facts).length) return '';
   const lines = ['  program stage:'];
   for (const [k, v] of Object.entries(facts)) lines.push(`    ${k}: ${JSON.stringify(v)}`);

@@ -1,8 +1,9 @@
 /**
  * The JSON report, a contract users' scripts depend on (issue 2): fixed key order, 2-space
- * indent, trailing newline. `unusedSuppressions`, `skipped` and `suppressed` are extra top-level
- * keys after `findings`. A finding's keys never change; `fix` and `suggestions` are added after
- * `related` only when a rule offers them (an additive change).
+ * indent, trailing newline. `sites` (every NOFS/NOIO site with its verdict, issue 15),
+ * `unusedSuppressions`, `skipped` and `suppressed` are extra top-level keys after `findings`. A
+ * finding's keys never change; `fix` and `suggestions` are added after `related` only when a
+ * rule offers them (an additive change).
  */
 import type { Diagnostic, FixProposal } from '../engine/diagnostic.js';
 import type { LintResult } from '../engine/lint-types.js';
@@ -34,7 +35,7 @@ function jsonFix(f: FixProposal): JsonFix {
   return { description: f.description, edits: f.edits.map((e) => ({ file: e.file, line: e.line, column: e.column, endLine: e.endLine, endColumn: e.endColumn, text: e.text })) };
 }
 
-export type JsonReportInput = Pick<LintResult, 'kernelVersion' | 'filesScanned' | 'findings' | 'unusedSuppressions' | 'skipped'> & {
+export type JsonReportInput = Pick<LintResult, 'kernelVersion' | 'filesScanned' | 'findings' | 'unusedSuppressions' | 'skipped' | 'sites'> & {
   /** Findings silenced by a suppression comment; printed with their `reason` when given. */
   suppressed?: Diagnostic[];
 };
@@ -63,6 +64,10 @@ export function formatJson(result: JsonReportInput, version: string = toolVersio
     kernelVersion: result.kernelVersion,
     filesScanned: result.filesScanned,
     findings: result.findings.map(jsonFinding),
+    sites: (result.sites ?? []).map((x) => ({
+      file: x.file, line: x.line, column: x.column, function: x.function, clears: x.clears, written: x.written, callee: x.callee,
+      verdict: x.verdict, evidence: x.evidence, related: x.related.map((r) => ({ file: r.file, line: r.line, column: r.column, message: r.message })),
+    })),
     unusedSuppressions: result.unusedSuppressions.map(jsonFinding),
     skipped: result.skipped.map((s) => ({ file: s.file, reason: s.reason })),
   };
