@@ -181,7 +181,7 @@ describe('declared allocators and scope providers', () => {
     write('drivers/bar/.gfplint.yaml', DECLARED);
     const r = gfplint(['drivers/bar']);
     expect(r.stdout).toMatch(/bar\.c:4:11: error: in 'bar_fill': 'bar_pool_get\(\)' with 'GFP_KERNEL' may sleep .*\[sleep-in-atomic\]/);
-    expect(r.stdout).toMatch(/bar\.c:13:23: warning: in 'bar_update': 'GFP_NOFS' is redundant: .*opened by 'bar_txn_begin\(\)'.*\[nofs-redundant\]/);
+    expect(r.stdout).toMatch(/bar\.c:13:23: warning: in 'bar_update': 'GFP_NOFS' is redundant: .*NOFS scope 'bar_txn_begin\(\)' opened on line 11.*\[nofs-redundant\]/);
     expect(r.status).toBe(1);
   });
 });

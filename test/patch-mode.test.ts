@@ -240,7 +240,7 @@ describe('--patch and --filter-mode', () => {
     const r = gfplint(['--diff-base', 'HEAD', '--filter-mode', 'added']);
     git('reset', '-q', '--hard', 'HEAD~1');
     expect(r.status, r.stdout).toBe(1);
-    expect(r.stdout).toMatch(/in 'foo_get': 'GFP_NOFS' is redundant: every known caller reaches 'foo_get\(\)' inside a NOFS scope.*\[nofs-redundant\]/);
+    expect(r.stdout).toMatch(/in 'foo_get': 'GFP_NOFS' is redundant: every known caller \(1\) reaches 'foo_get\(\)' inside a NOFS scope.*\[nofs-redundant\]/);
     expect(r.stdout).toMatch(/note: 'memalloc_nofs_save\(\)' opens the nofs scope here/);
   });
 
