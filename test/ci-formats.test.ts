@@ -8,26 +8,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Diagnostic } from '../src/engine/diagnostic.js';
 import { annotation, ANNOTATIONS_PER_LEVEL, escapeProperty, formatGithub, githubStepSummary } from '../src/report/github.js';
 import { formatGitlab, toGitlab } from '../src/report/gitlab.js';
 import { repoRoot } from './expectations.js';
+import { sampleDiagnostic } from './sample-diagnostic.js';
 
-function diag(over: Partial<Diagnostic> = {}): Diagnostic {
-  return {
-    rule: 'sleep-in-atomic',
-    severity: 'error',
-    file: 'drivers/foo.c',
-    line: 2,
-    column: 6,
-    endLine: 2,
-    endColumn: 28,
-    function: 'foo_probe',
-    message: "'kmalloc()' with 'GFP_KERNEL' may sleep",
-    related: [{ file: 'drivers/foo.c', line: 1, column: 2, message: "'spin_lock' taken here" }],
-    ...over,
-  };
-}
+const diag = sampleDiagnostic;
 
 const SOURCE = '\tspin_lock(&d->lock);\n\tp = kmalloc(n, GFP_KERNEL);\n\tq = kmalloc(n, GFP_KERNEL);\n';
 const source = (f: string) => (f === 'drivers/foo.c' ? SOURCE : undefined);

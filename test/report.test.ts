@@ -3,27 +3,13 @@
  * escaping of hostile file names, the JSON contract's key order, SARIF structure and fingerprints.
  */
 import { describe, expect, test } from 'vitest';
-import type { Diagnostic } from '../src/engine/diagnostic.js';
 import { defineRule } from '../src/engine/rule.js';
 import { formatJson } from '../src/report/json.js';
 import { artifactLocation, findingHash, normaliseMessage, toSarif } from '../src/report/sarif.js';
+import { sampleDiagnostic } from './sample-diagnostic.js';
 import { escapeForTerminal, excerpt, formatDiagnostic, formatSummary, formatText } from '../src/report/text.js';
 
-function diag(over: Partial<Diagnostic> = {}): Diagnostic {
-  return {
-    rule: 'sleep-in-atomic',
-    severity: 'error',
-    file: 'drivers/foo.c',
-    line: 2,
-    column: 6,
-    endLine: 2,
-    endColumn: 28,
-    function: 'foo_probe',
-    message: "'kmalloc()' with 'GFP_KERNEL' may sleep",
-    related: [{ file: 'drivers/foo.c', line: 1, column: 2, message: "'spin_lock' taken here" }],
-    ...over,
-  };
-}
+const diag = sampleDiagnostic;
 
 const SOURCE = '\tspin_lock(&d->lock);\n\tp = kmalloc(n, GFP_KERNEL);\n';
 const source = (f: string) => (f === 'drivers/foo.c' ? SOURCE : undefined);

@@ -120,7 +120,8 @@ export async function checkBuffer(location: BufferLocation, text: string, config
     findings: [...result.findings.filter(mine), ...result.unusedSuppressions.filter(mine)],
     sites: (result.sites ?? []).filter((s) => s.file === location.display),
     skipped,
-    ...(location.treeRoot && summariesExist(location.treeRoot, config) ? { summaries: summariesFile(location.treeRoot, config) } : {}),
+    // The run itself says whether a whole-tree database answered (no second open per edit).
+    ...(location.treeRoot && result.stats.database && result.stats.database.answers !== 'whole' ? { summaries: summariesFile(location.treeRoot, config) } : {}),
   };
 }
 
